@@ -1,0 +1,214 @@
+package herald
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// JobKind is one of the six kinds of job.
+type JobKind string
+
+const (
+	KindJob             JobKind = "job"
+	KindProjectUpdate   JobKind = "project_update"
+	KindInventoryUpdate JobKind = "inventory_update"
+	KindAdHocCommand    JobKind = "ad_hoc_command"
+	KindWorkflowJob     JobKind = "workflow_job"
+	KindSystemJob       JobKind = "system_job"
+)
+
+// JobKinds lists every kind in a stable order.
+var JobKinds = []JobKind{KindJob, KindProjectUpdate, KindInventoryUpdate, KindAdHocCommand, KindWorkflowJob, KindSystemJob}
+
+type kindInfo struct{ collection, friendly, uiSegment string }
+
+var kinds = map[JobKind]kindInfo{
+	KindJob:             {"jobs", "Job", "playbook"},
+	KindProjectUpdate:   {"project_updates", "Project Update", "project"},
+	KindInventoryUpdate: {"inventory_updates", "Inventory Update", "inventory"},
+	KindAdHocCommand:    {"ad_hoc_commands", "AdHoc Command", "command"},
+	KindWorkflowJob:     {"workflow_jobs", "Workflow Job", "workflow"},
+	KindSystemJob:       {"system_jobs", "System Job", "system"},
+}
+
+// Valid reports whether k is one of the six kinds.
+func (k JobKind) Valid() bool { _, ok := kinds[k]; return ok }
+
+// Collection is the API collection of the kind ("project_updates").
+func (k JobKind) Collection() string { return kinds[k].collection }
+
+// FriendlyName is the kind as messages say it ("Project Update").
+func (k JobKind) FriendlyName() string { return kinds[k].friendly }
+
+// UIPath is the console path of job id of this kind ("/#/jobs/project/7").
+func (k JobKind) UIPath(id int64) string { return fmt.Sprintf("/#/jobs/%s/%d", kinds[k].uiSegment, id) }
+
+// JobKindByCollection finds the kind served at an API collection.
+func JobKindByCollection(collection string) (JobKind, bool) {
+	for k, info := range kinds {
+		if info.collection == collection {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// Job statuses.
+const (
+	StatusPending    = "pending"
+	StatusWaiting    = "waiting"
+	StatusRunning    = "running"
+	StatusSuccessful = "successful"
+	StatusFailed     = "failed"
+	StatusError      = "error"
+	StatusCanceled   = "canceled"
+)
+
+// Finished reports whether status is final.
+func Finished(status string) bool {
+	switch status {
+	case StatusSuccessful, StatusFailed, StatusError, StatusCanceled:
+		return true
+	}
+	return false
+}
+
+// ValidJobStatus reports whether s is a job status at all.
+func ValidJobStatus(s string) bool {
+	switch s {
+	case StatusPending, StatusWaiting, StatusRunning:
+		return true
+	}
+	return Finished(s)
+}
+
+// Trigger is the event a notifier is attached for.
+type Trigger string
+
+const (
+	TriggerStarted Trigger = "started"
+	TriggerSuccess Trigger = "success"
+	TriggerError   Trigger = "error"
+	TriggerAny     Trigger = "any" // an attachment list only: fires with success and error
+)
+
+// AttachTriggers are the attachment lists, in the order the API shows them.
+var AttachTriggers = []Trigger{TriggerError, TriggerSuccess, TriggerAny, TriggerStarted}
+
+// TriggerFor returns the trigger a job status fires, and false for none.
+func TriggerFor(status string) (Trigger, bool) {
+	switch status {
+	case StatusRunning:
+		return TriggerStarted, true
+	case StatusSuccessful:
+		return TriggerSuccess, true
+	case StatusFailed, StatusError, StatusCanceled:
+		return TriggerError, true
+	}
+	return "", false
+}
+
+// HostCounts are a job's per-host or total result counts.
+type HostCounts struct {
+	OK        int `json:"ok"`
+	Changed   int `json:"changed"`
+	Failed    int `json:"failed"`
+	Dark      int `json:"dark"`
+	Skipped   int `json:"skipped"`
+	Processed int `json:"processed"`
+	Rescued   int `json:"rescued"`
+	Ignored   int `json:"ignored"`
+	Failures  int `json:"failures"`
+}
+
+// Job is one run of any kind. Template is the id of the object it was launched
+// from (job template, project, inventory source, inventory for ad hoc commands,
+// workflow job template or system job template).
+type Job struct {
+	Object
+	Kind             JobKind               `json:"-"`
+	Name             string                `json:"name"`
+	Status           string                `json:"status"`
+	Failed           bool                  `json:"failed"`
+	Started          *time.Time            `json:"started"`
+	Finished         *time.Time            `json:"finished"`
+	LaunchType       string                `json:"launch_type"`
+	CreatedBy        string                `json:"created_by"`
+	ResultTraceback  string                `json:"result_traceback"`
+	JobExplanation   string                `json:"job_explanation"`
+	ExtraVars        string                `json:"extra_vars"`
+	Limit            string                `json:"limit"`
+	ModuleName       string                `json:"module_name,omitempty"`
+	ModuleArgs       string                `json:"module_args,omitempty"`
+	HostStatusCounts *HostCounts           `json:"host_status_counts"`
+	Hosts            map[string]HostCounts `json:"hosts"`
+	Template         int64                 `json:"-"`
+	Organization     *int64                `json:"organization"`
+	// Names resolved for messages; filled by the store on read.
+	Refs JobRefs `json:"-"`
+}
+
+// JobRefs are the names of the objects around a job, as messages show them.
+type JobRefs struct {
+	TemplateName string
+	Project      string
+	Inventory    string
+	Playbook     string
+	InventoryID  *int64
+	ProjectID    *int64
+}
+
+// Elapsed is the job's run time in seconds.
+func (j *Job) Elapsed() float64 {
+	if j.Started == nil || j.Finished == nil {
+		return 0
+	}
+	return j.Finished.Sub(*j.Started).Seconds()
+}
+
+// JobUpdate is a status report from whatever runs the job (PATCH <kind>/N/).
+type JobUpdate struct {
+	Status           string
+	Started          *time.Time
+	Finished         *time.Time
+	ResultTraceback  *string
+	JobExplanation   *string
+	HostStatusCounts *HostCounts
+	Hosts            map[string]HostCounts
+}
+
+// LaunchRequest holds what a launch accepts.
+type LaunchRequest struct {
+	Kind           JobKind
+	Template       int64 // see Job.Template
+	ExtraVars      string
+	Limit          string
+	ModuleName     string
+	ModuleArgs     string
+	CreatedBy      string
+	IdempotencyKey string
+}
+
+// NormalizeExtraVars accepts an object or its JSON text and returns the JSON text.
+func NormalizeExtraVars(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "{}", nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if s == "" {
+			return "{}", nil
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(s), &obj); err != nil {
+			return "", fmt.Errorf("extra_vars must be a JSON object or its text")
+		}
+		return s, nil
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return "", fmt.Errorf("extra_vars must be a JSON object or its text")
+	}
+	return string(raw), nil
+}

@@ -1,0 +1,56 @@
+package herald
+
+// Notifier is one configured destination (an e-mail list, a Slack channel set,
+// a webhook...). Config holds secret keys as stored: encrypted text that only
+// the delivery engine decrypts, and the API shows as "$encrypted$".
+type Notifier struct {
+	Object
+	Name         string         `json:"name"`
+	Description  string         `json:"description"`
+	Organization *int64         `json:"organization"`
+	Type         string         `json:"notification_type"`
+	Config       map[string]any `json:"notification_configuration"`
+	Messages     Messages       `json:"messages"`
+}
+
+// Messages are a notifier's custom messages per trigger ("started", "success",
+// "error"); a missing or nil entry means the default.
+type Messages map[string]*CustomMessage
+
+// CustomMessage is a Jinja2 template for the one-line message and/or the body.
+type CustomMessage struct {
+	Message *string `json:"message"`
+	Body    *string `json:"body"`
+}
+
+// Attachment is a notifier attached to an object's trigger list.
+type Attachment struct {
+	ObjectType string // "organization", "project", "inventory_source", "job_template", "workflow_job_template", "system_job_template"
+	ObjectID   int64
+	Trigger    Trigger
+	Notifier   int64
+}
+
+// AttachableTypes are the object types that carry notifier lists, with their collections.
+var AttachableTypes = map[string]string{
+	"organizations":          "organization",
+	"projects":               "project",
+	"inventory_sources":      "inventory_source",
+	"job_templates":          "job_template",
+	"workflow_job_templates": "workflow_job_template",
+	"system_job_templates":   "system_job_template",
+}
+
+// Level says where an effective notifier comes from.
+type Level struct {
+	Type string `json:"type"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	List string `json:"list"`
+}
+
+// EffectiveNotifier is a notifier a job would collect and the levels it comes from.
+type EffectiveNotifier struct {
+	Notifier Notifier
+	Levels   []Level
+}

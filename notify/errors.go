@@ -1,0 +1,121 @@
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Class says whether a failed attempt is worth another.
+type Class int
+
+const (
+	ClassTransient Class = iota // connection refused or reset, timeout, 429, 5xx: retry
+	ClassPermanent              // other 4xx, bad credentials, invalid configuration: fail now
+)
+
+func (c Class) String() string {
+	if c == ClassPermanent {
+		return "permanent"
+	}
+	return "transient"
+}
+
+// Error is a classified send failure.
+type Error struct {
+	Class      Class
+	RetryAfter time.Duration // what the receiver asked for; 0 when it did not say
+	Err        error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return &Error{Class: ClassPermanent, Err: err} }
+
+// Permanentf is Permanent(fmt.Errorf(...)).
+func Permanentf(format string, args ...any) error { return Permanent(fmt.Errorf(format, args...)) }
+
+// Transient marks err as worth retrying, after retryAfter when the receiver said so.
+func Transient(err error, retryAfter time.Duration) error {
+	return &Error{Class: ClassTransient, RetryAfter: retryAfter, Err: err}
+}
+
+// Classify returns the class of err and the delay the receiver asked for.
+// Errors not made by Permanent or Transient are transient: a sender that does
+// not know is better retried than dropped.
+func Classify(err error) (Class, time.Duration) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Class, e.RetryAfter
+	}
+	return ClassTransient, 0
+}
+
+// MaxResponseBody caps how much of a receiver's answer is read.
+const MaxResponseBody = 64 << 10
+
+// ReadBody reads at most MaxResponseBody bytes of resp's body and closes it.
+func ReadBody(resp *http.Response) []byte {
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
+	// Drain a little more so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBody))
+	return b
+}
+
+// StatusError classifies a non-success HTTP answer: 408, 425, 429 and 5xx are
+// transient (honouring Retry-After), every other status is permanent. prefix
+// starts the message ("Error sending notification mattermost").
+func StatusError(prefix string, resp *http.Response, body []byte) error {
+	err := fmt.Errorf("%s: %d %s", prefix, resp.StatusCode, snippet(body))
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout,
+		resp.StatusCode == http.StatusTooEarly, resp.StatusCode >= 500:
+		return Transient(err, RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
+	}
+	return Permanent(err)
+}
+
+// RetryAfter parses a Retry-After header: seconds or an HTTP date. 0 when absent or bad.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// snippet shortens a receiver's answer for an error message.
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// RequestError classifies an error from http.Client.Do: every transport
+// failure (refused, reset, timeout, TLS) is transient, except a certificate
+// that does not verify, which will not fix itself.
+func RequestError(prefix string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "x509:") || strings.Contains(msg, "certificate") {
+		return Permanentf("%s: %v", prefix, err)
+	}
+	return Transient(fmt.Errorf("%s: %w", prefix, err), 0)
+}

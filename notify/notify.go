@@ -1,0 +1,174 @@
+// Package notify defines what every notifier type provides: a configuration
+// schema (keys, JSON types, required keys, secrets, defaults) with its checks,
+// and a Sender that delivers one notification and says whether a failure is
+// worth retrying. Each type lives in its own package below; registry lists them.
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"time"
+)
+
+// Kind is the JSON type of a configuration key.
+type Kind int
+
+const (
+	String Kind = iota
+	Int
+	Bool
+	List   // a list of strings
+	Object // an object of strings
+	Password
+)
+
+func (k Kind) String() string {
+	return [...]string{"string", "int", "bool", "list", "object", "password"}[k]
+}
+
+// Field declares one configuration key.
+type Field struct {
+	Key      string
+	Kind     Kind
+	Required bool
+	Default  any // nil: no default; filled in and shown back when the key is absent
+	Label    string
+}
+
+// Config is a notifier's configuration, secrets decrypted, defaults filled in.
+// Numbers are int64, lists []string, objects map[string]string after Validate.
+type Config map[string]any
+
+// String returns key as a string ("" when absent).
+func (c Config) String(key string) string { s, _ := c[key].(string); return s }
+
+// Int returns key as an int64 (0 when absent).
+func (c Config) Int(key string) int64 {
+	switch v := c[key].(type) {
+	case int64:
+		return v
+	case int:
+		return int64(v)
+	case float64:
+		return int64(v)
+	}
+	return 0
+}
+
+// Bool returns key as a bool.
+func (c Config) Bool(key string) bool { b, _ := c[key].(bool); return b }
+
+// List returns key as a list of strings.
+func (c Config) List(key string) []string {
+	switch v := c[key].(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Map returns key as an object of strings.
+func (c Config) Map(key string) map[string]string {
+	switch v := c[key].(type) {
+	case map[string]string:
+		return v
+	case map[string]any:
+		out := make(map[string]string, len(v))
+		for k, x := range v {
+			if s, ok := x.(string); ok {
+				out[k] = s
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Spec is one notifier type.
+type Spec struct {
+	Type   string // "slack"
+	Label  string // "Slack"
+	Fields []Field
+	// Recipients names the key whose value the notification records as its recipients.
+	Recipients string
+	// Check reports problems beyond key presence and JSON types (URLs, ports,
+	// addresses...). It sees a config whose keys have the declared types.
+	Check func(c Config) []string
+	// New builds the type's sender, once per process.
+	New func(env Env) Sender
+}
+
+// Message is what one attempt sends.
+type Message struct {
+	NotificationID int64
+	NotifierID     int64
+	Subject        string
+	Body           string // the rendered body: JSON text for webhook, PagerDuty, Grafana; text for e-mail
+	Trigger        string // "started", "success", "error" or "test"
+	JobKind        string // "" for a test notification
+	JobID          int64
+	Started        *time.Time // the job's start and end, for Grafana regions
+	Finished       *time.Time
+	// Done lists the destinations an earlier attempt reached; skip them.
+	Done []string
+}
+
+// Result is what an attempt reached, also when it fails part-way.
+type Result struct {
+	Sent int      // destinations reached by this attempt (adds to notifications_sent)
+	Done []string // their names, recorded so a retry skips them
+}
+
+// Sender delivers one notification. It returns an error made with Permanent
+// or Transient (a plain error counts as transient), and a Result that counts
+// what was reached even when it fails part-way.
+type Sender interface {
+	Send(ctx context.Context, c Config, m Message) (Result, error)
+}
+
+// SenderFunc adapts a function to Sender.
+type SenderFunc func(ctx context.Context, c Config, m Message) (Result, error)
+
+// Send calls f.
+func (f SenderFunc) Send(ctx context.Context, c Config, m Message) (Result, error) {
+	return f(ctx, c, m)
+}
+
+// Env is what senders get from the service: endpoints of hosted services,
+// identity, and trusted roots.
+type Env struct {
+	SlackAPIURL  string         // default https://slack.com/api/
+	PagerDutyURL string         // default https://events.pagerduty.com
+	TwilioAPIURL string         // default https://api.twilio.com
+	UserAgent    string         // "Herald/<version>"
+	RootCAs      *x509.CertPool // nil: the system pool (SSL_CERT_FILE, SSL_CERT_DIR)
+	// Transport, when set, is used instead of a new one (tests, connection reuse).
+	Transport http.RoundTripper
+}
+
+// HTTPClient returns a client for a notifier; insecure skips TLS verification
+// (the types' no_verify_ssl options). Redirects are not followed: a webhook
+// receiver's redirect is an answer to record, not to chase blindly.
+func (e Env) HTTPClient(insecure bool) *http.Client {
+	rt := e.Transport
+	if rt == nil || insecure {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{RootCAs: e.RootCAs, InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it
+		t.MaxIdleConnsPerHost = 64
+		rt = t
+	}
+	return &http.Client{
+		Transport:     rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}

@@ -1,0 +1,187 @@
+// Package pagerduty is a fake PagerDuty Events API v2 for tests. It answers
+// POST /v2/enqueue as events.pagerduty.com documents (202 with the event's
+// dedup_key, 400 "invalid event" with a list of errors), records every request
+// so tests can assert the wire format, and can be scripted with a sequence of
+// answers (a 429 or a 503 before the 202) to exercise retries.
+package pagerduty
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// Request is one request the fake received.
+type Request struct {
+	Method string
+	Path   string
+	Header http.Header
+	Body   []byte
+}
+
+// Reply is one scripted answer.
+type Reply struct {
+	Status int
+	Header map[string]string // e.g. Retry-After
+	Body   string
+}
+
+// Server is the fake. Requests that find no scripted reply get the answer the
+// real service gives to that event.
+type Server struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	requests []Request
+	replies  []Reply
+	keys     int
+}
+
+// NewServer starts a fake that is closed when the test ends.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Script queues replies; each request takes the next one until none are left.
+func (s *Server) Script(replies ...Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replies = append(s.replies, replies...)
+}
+
+// Requests returns what the fake received, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// InvalidEvent is PagerDuty's answer to an event it refuses.
+func InvalidEvent(errs ...string) Reply {
+	b, _ := json.Marshal(map[string]any{"status": "invalid event", "message": "Event object is invalid", "errors": errs})
+	return Reply{Status: http.StatusBadRequest, Header: jsonHeader(), Body: string(b)}
+}
+
+// RateLimited is PagerDuty's answer when a service takes too many events at a
+// time; the documented answer has no body. retryAfter may be "".
+func RateLimited(retryAfter string) Reply {
+	r := Reply{Status: http.StatusTooManyRequests, Header: map[string]string{}}
+	if retryAfter != "" {
+		r.Header["Retry-After"] = retryAfter
+	}
+	return r
+}
+
+// ServerError is a 5xx answer with PagerDuty's error shape.
+func ServerError(status int) Reply {
+	b, _ := json.Marshal(map[string]any{"status": "Internal Server Error", "message": "An internal error occurred", "errors": []string{}})
+	return Reply{Status: status, Header: jsonHeader(), Body: string(b)}
+}
+
+func jsonHeader() map[string]string { return map[string]string{"Content-Type": "application/json"} }
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	var reply *Reply
+	if len(s.replies) > 0 {
+		reply = &s.replies[0]
+		s.replies = s.replies[1:]
+	}
+	s.keys++
+	key := fmt.Sprintf("%032x", s.keys)
+	s.mu.Unlock()
+
+	if reply == nil {
+		rp := s.answer(r, body, key)
+		reply = &rp
+	}
+	for k, v := range reply.Header {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(reply.Status)
+	_, _ = io.WriteString(w, reply.Body)
+}
+
+// answer is what events.pagerduty.com says to a request nobody scripted.
+func (s *Server) answer(r *http.Request, body []byte, key string) Reply {
+	if r.URL.Path != "/v2/enqueue" {
+		return Reply{Status: http.StatusNotFound, Header: jsonHeader(), Body: `{"status":"Not Found","message":"Not Found"}`}
+	}
+	if r.Method != http.MethodPost {
+		return Reply{Status: http.StatusMethodNotAllowed}
+	}
+	var ev struct {
+		RoutingKey  string `json:"routing_key"`
+		EventAction string `json:"event_action"`
+		DedupKey    string `json:"dedup_key"`
+		Payload     *struct {
+			Summary  string `json:"summary"`
+			Source   string `json:"source"`
+			Severity string `json:"severity"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(body, &ev); err != nil {
+		b, _ := json.Marshal(map[string]any{"status": "Unrecognized object", "message": "Event object format is unrecognized", "errors": []string{"JSON parse error"}})
+		return Reply{Status: http.StatusBadRequest, Header: jsonHeader(), Body: string(b)}
+	}
+	if errs := check(ev.RoutingKey, ev.EventAction, ev.DedupKey, ev.Payload == nil); len(errs) > 0 {
+		return InvalidEvent(errs...)
+	}
+	if ev.EventAction == "trigger" {
+		var errs []string
+		if ev.Payload.Summary == "" {
+			errs = append(errs, "'payload.summary' is missing or blank")
+		} else if len([]rune(ev.Payload.Summary)) > 1024 {
+			errs = append(errs, "'payload.summary' is too long (maximum is 1024 characters)")
+		}
+		if ev.Payload.Source == "" {
+			errs = append(errs, "'payload.source' is missing or blank")
+		}
+		switch ev.Payload.Severity {
+		case "critical", "error", "warning", "info":
+		default:
+			errs = append(errs, "'payload.severity' must be one of critical, error, warning or info")
+		}
+		if len(errs) > 0 {
+			return InvalidEvent(errs...)
+		}
+	}
+	if ev.DedupKey == "" {
+		ev.DedupKey = key
+	}
+	b, _ := json.Marshal(map[string]string{"status": "success", "message": "Event processed", "dedup_key": ev.DedupKey})
+	return Reply{Status: http.StatusAccepted, Header: jsonHeader(), Body: string(b)}
+}
+
+func check(routingKey, action, dedupKey string, noPayload bool) []string {
+	var errs []string
+	if len(routingKey) != 32 {
+		errs = append(errs, "Length of 'routing_key' is incorrect (should be 32 characters)")
+	}
+	if len(dedupKey) > 255 {
+		errs = append(errs, "'dedup_key' is too long (maximum is 255 characters)")
+	}
+	switch action {
+	case "trigger":
+		if noPayload {
+			errs = append(errs, "'payload' is missing or blank")
+		}
+	case "acknowledge", "resolve":
+		if dedupKey == "" {
+			errs = append(errs, "'dedup_key' is missing or blank")
+		}
+	default:
+		errs = append(errs, "'event_action' is invalid (must be one of trigger, acknowledge or resolve)")
+	}
+	return errs
+}

@@ -233,4 +233,3 @@ func TestSendRespectsContext(t *testing.T) {
 		t.Errorf("err = %v, requests = %d; want an error and no request", err, len(r.requests()))
 	}
 }
-

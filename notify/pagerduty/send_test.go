@@ -63,7 +63,7 @@ func TestSendWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := pdpeer.NewServer(t)
+			fake := pdpeer.New(t)
 			c := config(t, `{"service_key": "`+routingKey+`", "client_name": "herald-prod"}`)
 			res, err := newSender(t, fake.URL).Send(context.Background(), c, tt.msg)
 			if err != nil {
@@ -108,7 +108,7 @@ func TestSendPermanent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := pdpeer.NewServer(t)
+			fake := pdpeer.New(t)
 			fake.Script(tt.script...)
 			c := config(t, `{"service_key": "`+tt.key+`", "client_name": "herald"}`)
 			res, err := newSender(t, fake.URL).Send(context.Background(), c, jobMessage)
@@ -141,7 +141,7 @@ func TestSendTransient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := pdpeer.NewServer(t)
+			fake := pdpeer.New(t)
 			fake.Script(tt.reply)
 			c := config(t, `{"service_key": "`+routingKey+`", "client_name": "herald"}`)
 			s := newSender(t, fake.URL)
@@ -170,7 +170,7 @@ func TestSendTransient(t *testing.T) {
 }
 
 func TestSendConnectionRefusedIsTransient(t *testing.T) {
-	fake := pdpeer.NewServer(t)
+	fake := pdpeer.New(t)
 	url := fake.URL
 	fake.Close()
 	c := config(t, `{"service_key": "`+routingKey+`", "client_name": "herald"}`)

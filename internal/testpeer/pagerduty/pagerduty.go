@@ -41,8 +41,8 @@ type Server struct {
 	keys     int
 }
 
-// NewServer starts a fake that is closed when the test ends.
-func NewServer(t testing.TB) *Server {
+// New starts a fake that is closed when the test ends.
+func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))

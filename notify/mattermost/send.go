@@ -1,0 +1,62 @@
+package mattermost
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/herald-notify/herald/notify"
+)
+
+const errPrefix = "Error sending notification mattermost"
+
+type sender struct {
+	client, insecure *http.Client
+	userAgent        string
+}
+
+func newSender(env notify.Env) notify.Sender {
+	return &sender{client: env.HTTPClient(false), insecure: env.HTTPClient(true), userAgent: env.UserAgent}
+}
+
+type payload struct {
+	Text     string `json:"text"`
+	Username string `json:"username,omitempty"`
+	Channel  string `json:"channel,omitempty"`
+	IconURL  string `json:"icon_url,omitempty"`
+}
+
+func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
+	body, err := json.Marshal(payload{
+		Text:     m.Subject,
+		Username: strings.TrimSpace(c.String("mattermost_username")),
+		Channel:  strings.TrimSpace(c.String("mattermost_channel")),
+		IconURL:  strings.TrimSpace(c.String("mattermost_icon_url")),
+	})
+	if err != nil {
+		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.String("mattermost_url"), bytes.NewReader(body))
+	if err != nil {
+		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
+	}
+	// Without this content type Mattermost expects Slack's payload= form.
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", s.userAgent)
+	client := s.client
+	if c.Bool("mattermost_no_verify_ssl") {
+		client = s.insecure
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return notify.Result{}, notify.RequestError(errPrefix, err)
+	}
+	answer := notify.ReadBody(resp)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// A redirect is an error too: it is not followed, so nothing was posted.
+		return notify.Result{}, notify.StatusError(errPrefix, resp, answer)
+	}
+	return notify.Result{Sent: 1}, nil
+}

@@ -88,6 +88,9 @@ func TestSendWire(t *testing.T) {
 			if string(r.Body) != tt.want {
 				t.Errorf("body:\n got %s\nwant %s", r.Body, tt.want)
 			}
+			if n := len(fake.Events()); n != 1 {
+				t.Errorf("fake accepted %d events, want 1", n)
+			}
 		})
 	}
 }
@@ -121,8 +124,8 @@ func TestSendPermanent(t *testing.T) {
 			if err.Error() != tt.wantText {
 				t.Errorf("error = %q, want %q", err, tt.wantText)
 			}
-			if res.Sent != 0 {
-				t.Errorf("Sent = %d, want 0", res.Sent)
+			if res.Sent != 0 || len(fake.Events()) != 0 {
+				t.Errorf("Sent = %d with %d events accepted, want none", res.Sent, len(fake.Events()))
 			}
 		})
 	}
@@ -164,6 +167,9 @@ func TestSendTransient(t *testing.T) {
 			reqs := fake.Requests()
 			if len(reqs) != 2 || string(reqs[0].Body) != string(reqs[1].Body) {
 				t.Errorf("fake got %d requests; want 2 with the same body", len(reqs))
+			}
+			if ev := fake.Events(); len(ev) != 1 || ev[0].DedupKey != "herald-job-42-3" {
+				t.Errorf("fake accepted %+v, want one event for herald-job-42-3", ev)
 			}
 		})
 	}

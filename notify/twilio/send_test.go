@@ -244,3 +244,18 @@ func TestSendUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// Twilio refuses a body over 1600 characters (21617); a long subject is cut
+// so the text still goes out.
+func TestSendCutsLongSubject(t *testing.T) {
+	fake := twpeer.New(t, sid, token)
+	m := msg
+	m.Subject = strings.Repeat("ü", 1700)
+	if _, err := newSender(t, fake.URL).Send(context.Background(), config(t, token, alice), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	got := fake.Messages()
+	if len(got) != 1 || got[0].Body != strings.Repeat("ü", 1600) {
+		t.Errorf("fake got %d messages; want one with the first 1600 characters", len(got))
+	}
+}

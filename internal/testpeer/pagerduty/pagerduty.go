@@ -15,12 +15,13 @@ import (
 	"testing"
 )
 
-// Request is one request the fake received.
+// Request is one request the fake received, and the status it answered.
 type Request struct {
 	Method string
 	Path   string
 	Header http.Header
 	Body   []byte
+	Status int
 }
 
 // Reply is one scripted answer.
@@ -30,14 +31,26 @@ type Reply struct {
 	Body   string
 }
 
+// Event is an event the fake accepted.
+type Event struct {
+	RoutingKey    string
+	Action        string
+	DedupKey      string
+	Summary       string
+	Source        string
+	Severity      string
+	CustomDetails json.RawMessage
+}
+
 // Server is the fake. Requests that find no scripted reply get the answer the
 // real service gives to that event.
 type Server struct {
 	*httptest.Server
 
 	mu       sync.Mutex
+	script   []Reply
 	requests []Request
-	replies  []Reply
+	events   []Event
 	keys     int
 }
 
@@ -50,18 +63,25 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-// Script queues replies; each request takes the next one until none are left.
+// Script queues replies for the next requests, in order.
 func (s *Server) Script(replies ...Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.replies = append(s.replies, replies...)
+	s.script = append(s.script, replies...)
 }
 
-// Requests returns what the fake received, in order.
+// Requests returns every request received so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
+}
+
+// Events returns the events accepted so far.
+func (s *Server) Events() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Event(nil), s.events...)
 }
 
 // InvalidEvent is PagerDuty's answer to an event it refuses.
@@ -91,29 +111,23 @@ func jsonHeader() map[string]string { return map[string]string{"Content-Type": "
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-	var reply *Reply
-	if len(s.replies) > 0 {
-		reply = &s.replies[0]
-		s.replies = s.replies[1:]
+	defer s.mu.Unlock()
+	var rep Reply
+	if len(s.script) > 0 {
+		rep, s.script = s.script[0], s.script[1:]
+	} else {
+		rep = s.answer(r, body)
 	}
-	s.keys++
-	key := fmt.Sprintf("%032x", s.keys)
-	s.mu.Unlock()
-
-	if reply == nil {
-		rp := s.answer(r, body, key)
-		reply = &rp
-	}
-	for k, v := range reply.Header {
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: rep.Status})
+	for k, v := range rep.Header {
 		w.Header().Set(k, v)
 	}
-	w.WriteHeader(reply.Status)
-	_, _ = io.WriteString(w, reply.Body)
+	w.WriteHeader(rep.Status)
+	_, _ = io.WriteString(w, rep.Body)
 }
 
 // answer is what events.pagerduty.com says to a request nobody scripted.
-func (s *Server) answer(r *http.Request, body []byte, key string) Reply {
+func (s *Server) answer(r *http.Request, body []byte) Reply {
 	if r.URL.Path != "/v2/enqueue" {
 		return Reply{Status: http.StatusNotFound, Header: jsonHeader(), Body: `{"status":"Not Found","message":"Not Found"}`}
 	}
@@ -125,9 +139,10 @@ func (s *Server) answer(r *http.Request, body []byte, key string) Reply {
 		EventAction string `json:"event_action"`
 		DedupKey    string `json:"dedup_key"`
 		Payload     *struct {
-			Summary  string `json:"summary"`
-			Source   string `json:"source"`
-			Severity string `json:"severity"`
+			Summary  string          `json:"summary"`
+			Source   string          `json:"source"`
+			Severity string          `json:"severity"`
+			Details  json.RawMessage `json:"custom_details"`
 		} `json:"payload"`
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {
@@ -157,8 +172,15 @@ func (s *Server) answer(r *http.Request, body []byte, key string) Reply {
 		}
 	}
 	if ev.DedupKey == "" {
-		ev.DedupKey = key
+		// PagerDuty makes up a key for an event that has none.
+		s.keys++
+		ev.DedupKey = fmt.Sprintf("%032x", s.keys)
 	}
+	e := Event{RoutingKey: ev.RoutingKey, Action: ev.EventAction, DedupKey: ev.DedupKey}
+	if ev.Payload != nil {
+		e.Summary, e.Source, e.Severity, e.CustomDetails = ev.Payload.Summary, ev.Payload.Source, ev.Payload.Severity, ev.Payload.Details
+	}
+	s.events = append(s.events, e)
 	b, _ := json.Marshal(map[string]string{"status": "success", "message": "Event processed", "dedup_key": ev.DedupKey})
 	return Reply{Status: http.StatusAccepted, Header: jsonHeader(), Body: string(b)}
 }

@@ -1,0 +1,102 @@
+// Package message writes notification subjects and bodies: the defaults
+// (AWX's wording) and custom Jinja messages rendered in a bounded sandbox
+// around gonja, which on its own reads files, panics and never stops.
+package message
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/herald-notify/herald"
+)
+
+// blankBody replaces a custom body that renders blank, as AWX ≥23.8.1 does.
+const blankBody = "The template rendering return a blank body.\r\n" +
+	"Please check the template.\r\n" +
+	"Refer to https://github.com/ansible/awx/issues/13983\r\n" +
+	"for further information."
+
+var statusWords = map[string]string{
+	herald.StatusRunning:    "started",
+	herald.StatusSuccessful: "succeeded",
+	herald.StatusFailed:     "failed",
+	herald.StatusError:      "error",
+	herald.StatusCanceled:   "canceled",
+}
+
+// Subject is the default one-line subject:
+// `Job #1 'Ping Macbook' succeeded: https://host/#/jobs/playbook/1`.
+func Subject(job *herald.Job, baseURL string) string {
+	word, ok := statusWords[job.Status]
+	if !ok {
+		word = job.Status
+	}
+	return fmt.Sprintf("%s #%d '%s' %s: %s", job.Kind.FriendlyName(), job.ID, job.Name, word, uiURL(job, baseURL))
+}
+
+// EmailBody is the default e-mail body: one readable line, a blank line,
+// then Metadata.
+func EmailBody(job *herald.Job, baseURL string) string {
+	return fmt.Sprintf("%s #%d had status %s, view details at %s\n\n", job.Kind.FriendlyName(), job.ID, job.Status, uiURL(job, baseURL)) +
+		Metadata(job, baseURL)
+}
+
+// Test is the subject and body of a notifier's test notification.
+func Test(notifierID int64, baseURL string) (subject, body string) {
+	base := strings.TrimRight(baseURL, "/")
+	subject = fmt.Sprintf("Herald Notification Test %d %s", notifierID, base)
+	body = fmt.Sprintf(`{"body": %s}`, marshal(fmt.Sprintf("Test Notification %d %s", notifierID, base)))
+	return subject, body
+}
+
+// Render returns the subject and body of a notification of the given
+// notifier type for the job and trigger, using the notifier's custom
+// messages where set and the defaults otherwise. It never fails: a template
+// that cannot render yields the error's text, as in AWX.
+func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, job *herald.Job, baseURL string) (subject, body string) {
+	subject = Subject(job, baseURL)
+	if notifierType == "email" {
+		body = EmailBody(job, baseURL)
+	} else {
+		body = Metadata(job, baseURL)
+	}
+	custom := msgs[string(trigger)]
+	if custom == nil || (custom.Message == nil && custom.Body == nil) {
+		return subject, body
+	}
+	vars := jobVars(job, baseURL)
+	if custom.Message != nil {
+		subject = oneLine(renderOrError(*custom.Message, vars))
+	}
+	if custom.Body != nil {
+		body = renderOrError(*custom.Body, vars)
+		if strings.TrimSpace(body) == "" {
+			body = blankBody
+		}
+	}
+	return subject, body
+}
+
+func renderOrError(src string, vars map[string]any) string {
+	out, err := render(src, vars, false)
+	if err != nil {
+		return err.Error()
+	}
+	return out
+}
+
+// oneLine makes a rendered message fit a subject line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+}
+
+// uiURL is the job's page in the console.
+func uiURL(job *herald.Job, baseURL string) string {
+	return strings.TrimRight(baseURL, "/") + job.Kind.UIPath(job.ID)
+}
+
+// apiURL is the job's API path, as AWX's job.url.
+func apiURL(job *herald.Job) string {
+	return "/api/v1/" + job.Kind.Collection() + "/" + strconv.FormatInt(job.ID, 10) + "/"
+}

@@ -1,0 +1,70 @@
+package rocketchat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/herald-notify/herald/notify"
+)
+
+const errPrefix = "Error sending notification rocket.chat"
+
+type sender struct {
+	client, insecure *http.Client
+	userAgent        string
+}
+
+func newSender(env notify.Env) notify.Sender {
+	return &sender{client: env.HTTPClient(false), insecure: env.HTTPClient(true), userAgent: env.UserAgent}
+}
+
+type payload struct {
+	Text     string `json:"text"`
+	Username string `json:"username,omitempty"`
+	IconURL  string `json:"icon_url,omitempty"`
+}
+
+func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
+	body, err := json.Marshal(payload{
+		Text:     m.Subject,
+		Username: strings.TrimSpace(c.String("rocketchat_username")),
+		IconURL:  strings.TrimSpace(c.String("rocketchat_icon_url")),
+	})
+	if err != nil {
+		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.String("rocketchat_url"), bytes.NewReader(body))
+	if err != nil {
+		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", s.userAgent)
+	client := s.client
+	if c.Bool("rocketchat_no_verify_ssl") {
+		client = s.insecure
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return notify.Result{}, notify.RequestError(errPrefix, err)
+	}
+	answer := notify.ReadBody(resp)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// A redirect is an error too: it is not followed, so nothing was posted.
+		return notify.Result{}, notify.StatusError(errPrefix, resp, answer)
+	}
+	// Rocket.Chat answers {"success": true}. An explicit false (a script in
+	// the integration refused the message) will not change on a retry. An
+	// answer without the field (a proxy, an older server) counts as posted,
+	// as a 2xx did for AWX.
+	var out struct {
+		Success *bool  `json:"success"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(answer, &out) == nil && out.Success != nil && !*out.Success {
+		return notify.Result{}, notify.Permanentf("%s: %d %s", errPrefix, resp.StatusCode, out.Error)
+	}
+	return notify.Result{Sent: 1}, nil
+}

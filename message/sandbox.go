@@ -24,8 +24,8 @@ const (
 	MaxTemplateSize = 64 << 10 // bytes of template source
 	MaxOutputSize   = 1 << 20  // bytes of rendered text
 	MaxRange        = 100000   // items of one range() call, as Jinja's sandbox
-	maxRangeTotal   = 200000   // items of all range() calls of one render
-	maxIterations   = 200000   // loop bodies and macro calls of one render (gonja: ~1 µs each)
+	maxRangeTotal   = 150000   // items of all range() calls of one render
+	maxIterations   = 150000   // loop bodies and macro calls of one render (gonja: ~1 µs each)
 	maxArgument     = 10000    // any integer argument of a filter or method (widths, counts)
 	maxMacroDepth   = 100      // nested macro calls; deeper recursion would overflow the stack
 )

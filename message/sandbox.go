@@ -48,7 +48,7 @@ var (
 const rootID = "/message"
 
 // render renders src with vars inside the sandbox. strict makes undefined
-// names and attributes errors (save-time validation); otherwise they print ”.
+// names and attributes errors (save-time validation); otherwise they print nothing.
 func render(src string, vars map[string]any, strict bool) (string, error) {
 	if len(src) > MaxTemplateSize {
 		return "", errTooLarge

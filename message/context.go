@@ -42,7 +42,7 @@ func jobFields(job *herald.Job) map[string]any {
 	}
 }
 
-// hostCounts is always a map, so job.host_status_counts.ok prints ” rather
+// hostCounts is always a map, so job.host_status_counts.ok prints nothing rather
 // than failing when the job has no counts yet (AWX's ChainableUndefined).
 func hostCounts(c *herald.HostCounts) map[string]any {
 	if c == nil {

@@ -15,63 +15,107 @@ type Object struct {
 	Modified time.Time `json:"modified"`
 }
 
-// Organization owns projects, inventories and notifiers.
-type Organization struct {
-	Object
-	Name        string `json:"name"`
-	Description string `json:"description"`
+// Record is one stored object of an ObjectType: "id", "created", "modified"
+// and its fields (strings, or int64 / nil for references).
+type Record map[string]any
+
+// ID returns the record's id.
+func (r Record) ID() int64 { id, _ := r["id"].(int64); return id }
+
+// FieldKind is how an object field is stored.
+type FieldKind int
+
+const (
+	TextField FieldKind = iota
+	RefField            // the id of another object (Ref names its collection)
+)
+
+// ObjectField declares one field of an object type.
+type ObjectField struct {
+	Name     string
+	Kind     FieldKind
+	Ref      string // collection a RefField points to
+	Required bool
+	ReadOnly bool
+	MaxLen   int // 0: no limit beyond the body size
 }
 
-// Project is a source of playbooks; updating it is a project update job.
-type Project struct {
-	Object
-	Name         string `json:"name"`
-	Description  string `json:"description"`
-	Organization int64  `json:"organization"`
-	SCMType      string `json:"scm_type"`
-	SCMURL       string `json:"scm_url"`
+// ObjectType describes one kind of object that notifiers hang on, so that
+// one piece of code serves their create, read, update and delete.
+type ObjectType struct {
+	Name       string // "project": the object's "type" and its attachment level
+	Collection string // "projects"
+	Fields     []ObjectField
+	// UniqueWithin names the field the name is unique within ("" for unique overall).
+	UniqueWithin string
+	// Launches is the kind of job launched from it, LaunchVerb the sub-path ("launch", "update").
+	Launches   JobKind
+	LaunchVerb string
+	// Title is how messages name it ("Job Template").
+	Title string
 }
 
-// Inventory is a set of hosts; ad hoc commands run against one.
-type Inventory struct {
-	Object
-	Name         string `json:"name"`
-	Description  string `json:"description"`
-	Organization int64  `json:"organization"`
+// Field returns the field named name, or nil.
+func (t *ObjectType) Field(name string) *ObjectField {
+	for i := range t.Fields {
+		if t.Fields[i].Name == name {
+			return &t.Fields[i]
+		}
+	}
+	return nil
 }
 
-// InventorySource fills an inventory; updating it is an inventory update job.
-type InventorySource struct {
-	Object
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Inventory   int64  `json:"inventory"`
-	Source      string `json:"source"`
+var (
+	name        = ObjectField{Name: "name", Required: true, MaxLen: 512}
+	description = ObjectField{Name: "description"}
+	orgRef      = ObjectField{Name: "organization", Kind: RefField, Ref: "organizations", Required: true}
+)
+
+// ObjectTypes are the objects of API.md §2, in the order the API lists them.
+var ObjectTypes = []*ObjectType{
+	{Name: "organization", Title: "Organization", Collection: "organizations", Fields: []ObjectField{name, description}},
+	{Name: "project", Title: "Project", Collection: "projects", UniqueWithin: "organization",
+		Launches: KindProjectUpdate, LaunchVerb: "update",
+		Fields: []ObjectField{name, description, orgRef, {Name: "scm_type", MaxLen: 32}, {Name: "scm_url", MaxLen: 1024}}},
+	{Name: "inventory", Title: "Inventory", Collection: "inventories", UniqueWithin: "organization",
+		Fields: []ObjectField{name, description, orgRef}},
+	{Name: "inventory_source", Title: "Inventory Source", Collection: "inventory_sources", UniqueWithin: "inventory",
+		Launches: KindInventoryUpdate, LaunchVerb: "update",
+		Fields: []ObjectField{name, description, {Name: "inventory", Kind: RefField, Ref: "inventories", Required: true}, {Name: "source", MaxLen: 32}}},
+	{Name: "job_template", Title: "Job Template", Collection: "job_templates", UniqueWithin: "project",
+		Launches: KindJob, LaunchVerb: "launch",
+		Fields: []ObjectField{name, description,
+			{Name: "project", Kind: RefField, Ref: "projects", Required: true},
+			{Name: "inventory", Kind: RefField, Ref: "inventories"},
+			{Name: "playbook", MaxLen: 1024},
+			{Name: "organization", Kind: RefField, Ref: "organizations", ReadOnly: true}}},
+	{Name: "workflow_job_template", Title: "Workflow Job Template", Collection: "workflow_job_templates", UniqueWithin: "organization",
+		Launches: KindWorkflowJob, LaunchVerb: "launch",
+		Fields: []ObjectField{name, description, orgRef}},
+	{Name: "system_job_template", Title: "System Job Template", Collection: "system_job_templates",
+		Launches: KindSystemJob, LaunchVerb: "launch",
+		Fields: []ObjectField{name, description, {Name: "job_type", MaxLen: 64}}},
 }
 
-// JobTemplate launches playbook jobs.
-type JobTemplate struct {
-	Object
-	Name         string `json:"name"`
-	Description  string `json:"description"`
-	Project      int64  `json:"project"`
-	Inventory    *int64 `json:"inventory"`
-	Playbook     string `json:"playbook"`
-	Organization int64  `json:"organization"` // read-only: the project's
+// ObjectTypeByCollection finds an object type by its collection name.
+func ObjectTypeByCollection(collection string) *ObjectType {
+	for _, t := range ObjectTypes {
+		if t.Collection == collection {
+			return t
+		}
+	}
+	return nil
 }
 
-// WorkflowJobTemplate launches workflow jobs.
-type WorkflowJobTemplate struct {
-	Object
-	Name         string `json:"name"`
-	Description  string `json:"description"`
-	Organization int64  `json:"organization"`
+// ObjectTypeByName finds an object type by its type name ("job_template").
+func ObjectTypeByName(n string) *ObjectType {
+	for _, t := range ObjectTypes {
+		if t.Name == n {
+			return t
+		}
+	}
+	return nil
 }
 
-// SystemJobTemplate launches housekeeping (system) jobs.
-type SystemJobTemplate struct {
-	Object
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	JobType     string `json:"job_type"`
-}
+// Attachable reports whether notifiers can be attached to objects of this type.
+func (t *ObjectType) Attachable() bool { return t.Name != "inventory" }

@@ -31,16 +31,6 @@ type Attachment struct {
 	Notifier   int64
 }
 
-// AttachableTypes are the object types that carry notifier lists, with their collections.
-var AttachableTypes = map[string]string{
-	"organizations":          "organization",
-	"projects":               "project",
-	"inventory_sources":      "inventory_source",
-	"job_templates":          "job_template",
-	"workflow_job_templates": "workflow_job_template",
-	"system_job_templates":   "system_job_template",
-}
-
 // Level says where an effective notifier comes from.
 type Level struct {
 	Type string `json:"type"`

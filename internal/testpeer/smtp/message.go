@@ -14,14 +14,15 @@ import (
 // Message is one accepted message: the envelope, who authenticated, and the
 // content decoded as a mail reader would show it.
 type Message struct {
-	From    string   // MAIL FROM
-	To      []string // RCPT TO, in order
-	User    string   // the authenticated username, "" without AUTH
-	TLS     bool     // the session was encrypted
-	Header  mail.Header
-	Subject string // decoded (RFC 2047)
-	Body    string // decoded (quoted-printable or base64), line ends as \n
-	Raw     []byte // the message as received
+	From      string   // MAIL FROM
+	To        []string // RCPT TO, in order
+	User      string   // the authenticated username, "" without AUTH
+	Mechanism string   // the AUTH mechanism used (PLAIN, LOGIN)
+	TLS       bool     // the session was encrypted
+	Header    mail.Header
+	Subject   string // decoded (RFC 2047)
+	Body      string // decoded (quoted-printable or base64), line ends as \n
+	Raw       []byte // the message as received
 }
 
 func parse(raw []byte) (Message, error) {

@@ -123,6 +123,7 @@ type session struct {
 	srv  *Server
 	tls  bool
 	user string
+	mech string
 	from string
 	to   []string
 }
@@ -142,7 +143,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		if !ok || want != password {
 			return gosmtp.ErrAuthFailed // 535 5.7.8, as real servers answer
 		}
-		s.user = username
+		s.user, s.mech = username, mech
 		return nil
 	}
 	for _, m := range s.srv.opts.Mechanisms {
@@ -187,7 +188,7 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return errors.Join(&gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0}, Message: "unparsable message"}, err)
 	}
-	m.From, m.To, m.User, m.TLS = s.from, append([]string(nil), s.to...), s.user, s.tls
+	m.From, m.To, m.User, m.Mechanism, m.TLS = s.from, append([]string(nil), s.to...), s.user, s.mech, s.tls
 	s.srv.messages = append(s.srv.messages, m)
 	return nil
 }

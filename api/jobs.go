@@ -1,0 +1,216 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/store"
+)
+
+// jobJSON renders a job of any kind (API.md §3).
+func (s *server) jobJSON(r *http.Request, j *herald.Job) map[string]any {
+	self := objectURL(j.Kind.Collection(), j.ID)
+	var counts any
+	if j.HostStatusCounts != nil {
+		counts = j.HostStatusCounts
+	}
+	hosts := map[string]herald.HostCounts{}
+	if j.Hosts != nil {
+		hosts = j.Hosts
+	}
+	related := map[string]any{"notifications": self + "notifications/"}
+	summary := map[string]any{}
+	out := map[string]any{
+		"id": j.ID, "type": string(j.Kind), "url": self, "name": j.Name, "status": j.Status, "failed": j.Failed,
+		"created": fmtTime(j.Created), "modified": fmtTime(j.Modified), "started": fmtTimePtr(j.Started), "finished": fmtTimePtr(j.Finished),
+		"elapsed": j.Elapsed(), "launch_type": j.LaunchType, "created_by": j.CreatedBy, "result_traceback": j.ResultTraceback,
+		"job_explanation": j.JobExplanation, "extra_vars": j.ExtraVars, "limit": j.Limit, "host_status_counts": counts, "hosts": hosts,
+		"organization": j.Organization,
+	}
+	link := func(field, collection string, id int64) {
+		out[field] = id
+		related[field] = objectURL(collection, id)
+		summary[field] = map[string]any{"id": id, "name": s.store.ObjectName(r.Context(), collection, id)}
+	}
+	field := store.KindTemplateField(j.Kind)
+	link(field, herald.ObjectTypeByName(field).Collection, j.Template)
+	if j.Organization != nil {
+		link("organization", "organizations", *j.Organization)
+	}
+	switch j.Kind {
+	case herald.KindJob:
+		out["playbook"], out["project"], out["inventory"] = j.Refs.Playbook, j.Refs.ProjectID, j.Refs.InventoryID
+		if j.Refs.ProjectID != nil {
+			link("project", "projects", *j.Refs.ProjectID)
+		}
+		if j.Refs.InventoryID != nil {
+			link("inventory", "inventories", *j.Refs.InventoryID)
+		}
+	case herald.KindAdHocCommand:
+		out["module_name"], out["module_args"] = j.ModuleName, j.ModuleArgs
+	}
+	out["related"], out["summary_fields"] = related, summary
+	return out
+}
+
+func (s *server) listJobs(kind herald.JobKind) http.HandlerFunc {
+	return listHandler(s,
+		func(r *http.Request, q store.Query) ([]*herald.Job, int, error) { return s.store.ListJobs(r.Context(), kind, q) },
+		s.jobJSON)
+}
+
+func (s *server) getJob(kind herald.JobKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		j, err := s.store.GetJob(r.Context(), kind, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.jobJSON(r, j))
+	}
+}
+
+// launch starts a job from an object: launch/, update/, or POST ad_hoc_commands/.
+func (s *server) launch(kind herald.JobKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		fields, ok := s.decode(w, r, kind != herald.KindAdHocCommand)
+		if !ok {
+			return
+		}
+		fe := fieldErrors{}
+		req := herald.LaunchRequest{Kind: kind, CreatedBy: userFrom(r.Context()).Username, IdempotencyKey: r.Header.Get("Idempotency-Key")}
+		if len(req.IdempotencyKey) > 255 {
+			fe.add("Idempotency-Key", "Ensure this header has no more than 255 characters.")
+		}
+		if kind == herald.KindAdHocCommand {
+			if inv, _ := fe.ref(fields, "inventory", true); inv != nil {
+				req.Template = *inv
+			}
+			req.ModuleName, _ = fe.str(fields, "module_name", false, 256)
+			if req.ModuleName == "" {
+				req.ModuleName = "command"
+			}
+			req.ModuleArgs, _ = fe.str(fields, "module_args", false, 0)
+		} else {
+			id, ok := pathID(w, r)
+			if !ok {
+				return
+			}
+			req.Template = id
+		}
+		if raw, ok := fields["extra_vars"]; ok {
+			ev, err := herald.NormalizeExtraVars(raw)
+			if err != nil {
+				fe.add("extra_vars", "%s", err.Error())
+			}
+			req.ExtraVars = ev
+		}
+		req.Limit, _ = fe.str(fields, "limit", false, 1024)
+		if err := fe.err(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		j, created, err := s.store.Launch(r.Context(), req)
+		if err != nil {
+			if herald.ErrorCode(err) == herald.ENOTFOUND && kind == herald.KindAdHocCommand {
+				err = herald.FieldError("inventory", "Invalid pk \"%d\" - object does not exist.", req.Template)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		out := s.jobJSON(r, j)
+		out[string(kind)] = j.ID // AWX answers a launch with {"job": N, ...}
+		w.Header().Set("Location", objectURL(kind.Collection(), j.ID))
+		status := http.StatusCreated
+		if !created {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, out)
+	}
+}
+
+// updateJob takes a status report (PATCH <kind>/N/) and fires the triggers.
+func (s *server) updateJob(kind herald.JobKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		fields, ok := s.decode(w, r, false)
+		if !ok {
+			return
+		}
+		u, err := jobUpdate(fields)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		j, err := s.store.UpdateJob(r.Context(), kind, id, u, s.renderNotifications)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.jobJSON(r, j))
+	}
+}
+
+func jobUpdate(fields map[string]json.RawMessage) (herald.JobUpdate, error) {
+	fe := fieldErrors{}
+	var u herald.JobUpdate
+	if st, ok := fe.str(fields, "status", false, 32); ok {
+		if !herald.ValidJobStatus(st) {
+			fe.add("status", "\"%s\" is not a valid choice.", st)
+		}
+		u.Status = st
+	}
+	for name, dst := range map[string]**time.Time{"started": &u.Started, "finished": &u.Finished} {
+		raw, ok := fields[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		var v string
+		t, err := time.Time{}, json.Unmarshal(raw, &v)
+		if err == nil {
+			t, err = time.Parse(time.RFC3339Nano, v)
+		}
+		if err != nil {
+			fe.add(name, "Datetime has wrong format. Use RFC 3339, e.g. 2026-11-24T10:00:00Z.")
+			continue
+		}
+		*dst = &t
+	}
+	for name, dst := range map[string]**string{"result_traceback": &u.ResultTraceback, "job_explanation": &u.JobExplanation} {
+		if v, ok := fe.str(fields, name, false, 0); ok {
+			*dst = &v
+		}
+	}
+	if raw, ok := fields["host_status_counts"]; ok && string(raw) != "null" {
+		var c herald.HostCounts
+		if err := strictJSON(raw, &c); err != nil {
+			fe.add("host_status_counts", "Expected an object of integer counts (ok, changed, failed, dark, skipped, processed, rescued, ignored, failures).")
+		} else {
+			u.HostStatusCounts = &c
+		}
+	}
+	if raw, ok := fields["hosts"]; ok && string(raw) != "null" {
+		var h map[string]herald.HostCounts
+		if err := strictJSON(raw, &h); err != nil {
+			fe.add("hosts", "Expected an object of host names to objects of integer counts.")
+		} else {
+			u.Hosts = h
+		}
+	}
+	return u, fe.err()
+}
+
+func strictJSON(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytesReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/herald-notify/herald"
+)
+
+// routes lists every route of the service on one page.
+func (s *server) routes(mux *http.ServeMux) {
+	handle(mux, "/healthz", map[string]http.HandlerFunc{"GET": s.healthz})
+	handle(mux, "/readyz", map[string]http.HandlerFunc{"GET": s.readyz})
+	if s.Metrics != nil {
+		handle(mux, "/metrics", map[string]http.HandlerFunc{"GET": s.Metrics.ServeHTTP})
+	}
+	handle(mux, "/api/v1/ping/", map[string]http.HandlerFunc{"GET": s.ping})
+	mux.HandleFunc("/api/", notFoundHandler)
+	if s.Console != nil {
+		handle(mux, "/", map[string]http.HandlerFunc{"GET": s.Console.ServeHTTP})
+	} else {
+		mux.HandleFunc("/", notFoundHandler)
+	}
+
+	// Everything else under /api/v1/ needs a user.
+	api := http.NewServeMux()
+	mux.Handle("/api/v1/", s.authenticate(api))
+	api.HandleFunc("/", notFoundHandler)
+	handle(mux, "/api/v1/openapi.json/", map[string]http.HandlerFunc{"GET": s.openAPI})
+
+	handle(api, "/api/v1/tokens/", map[string]http.HandlerFunc{"GET": s.listTokens, "POST": s.createToken})
+	handle(api, "/api/v1/tokens/{id}/", map[string]http.HandlerFunc{"DELETE": s.deleteToken})
+
+	for _, t := range herald.ObjectTypes {
+		base := "/api/v1/" + t.Collection + "/"
+		handle(api, base, map[string]http.HandlerFunc{"GET": s.listObjects(t), "POST": s.createObject(t)})
+		handle(api, base+"{id}/", map[string]http.HandlerFunc{
+			"GET": s.getObject(t), "PUT": s.updateObject(t, false), "PATCH": s.updateObject(t, true), "DELETE": s.deleteObject(t),
+		})
+		if t.Launches != "" {
+			handle(api, base+"{id}/"+t.LaunchVerb+"/", map[string]http.HandlerFunc{"POST": s.launch(t.Launches)})
+		}
+		if t.Attachable() {
+			for _, tr := range herald.AttachTriggers {
+				handle(api, base+"{id}/notifiers_"+string(tr)+"/", map[string]http.HandlerFunc{"GET": s.attached(t, tr), "POST": s.attach(t, tr)})
+			}
+			handle(api, base+"{id}/effective_notifiers/", map[string]http.HandlerFunc{"GET": s.effective(t)})
+		}
+	}
+	handle(api, "/api/v1/organizations/{id}/notifiers/", map[string]http.HandlerFunc{"GET": s.organizationNotifiers})
+
+	for _, k := range herald.JobKinds {
+		base := "/api/v1/" + k.Collection() + "/"
+		methods := map[string]http.HandlerFunc{"GET": s.listJobs(k)}
+		if k == herald.KindAdHocCommand {
+			methods["POST"] = s.launch(k)
+		}
+		handle(api, base, methods)
+		handle(api, base+"{id}/", map[string]http.HandlerFunc{"GET": s.getJob(k), "PATCH": s.updateJob(k)})
+		handle(api, base+"{id}/notifications/", map[string]http.HandlerFunc{"GET": s.notifications(s.jobNotifications(k))})
+	}
+	handle(api, "/api/v1/unified_jobs/", map[string]http.HandlerFunc{"GET": s.listJobs("")})
+
+	handle(api, "/api/v1/notifiers/", map[string]http.HandlerFunc{"GET": s.listNotifiers, "POST": s.createNotifier})
+	handle(api, "/api/v1/notifiers/{id}/", map[string]http.HandlerFunc{
+		"GET": s.getNotifier, "PUT": s.updateNotifier(false), "PATCH": s.updateNotifier(true), "DELETE": s.deleteNotifier,
+	})
+	handle(api, "/api/v1/notifiers/{id}/test/", map[string]http.HandlerFunc{"POST": s.testNotifier})
+	handle(api, "/api/v1/notifiers/{id}/notifications/", map[string]http.HandlerFunc{"GET": s.notifications(s.notifierNotifications)})
+
+	handle(api, "/api/v1/notifications/", map[string]http.HandlerFunc{"GET": s.notifications(nil)})
+	handle(api, "/api/v1/notifications/{id}/", map[string]http.HandlerFunc{"GET": s.getNotification})
+}

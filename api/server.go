@@ -1,0 +1,133 @@
+// Package api serves Herald's HTTP API (API.md): authentication, the objects
+// notifiers hang on, jobs and their status reports, notifiers, attachments,
+// notifications, and the operational endpoints. routes.go lists every route.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/store"
+)
+
+// Sealer encrypts notifier secrets at rest.
+type Sealer interface {
+	Encrypt(plain string) (string, error)
+}
+
+// Config is what the API needs from the rest of the service.
+type Config struct {
+	Store    *store.Store
+	Types    map[string]*notify.Spec // the notifier types, by name
+	Secrets  Sealer
+	BaseURL  string // public URL used in messages
+	Instance string // this instance's id, shown by ping/
+	Logger   *slog.Logger
+	Metrics  http.Handler                    // GET /metrics
+	Ready    func(ctx context.Context) error // GET /readyz
+	Console  http.Handler                    // GET / (the web console); nil for none
+}
+
+type server struct {
+	Config
+	store *store.Store
+	log   *slog.Logger
+	auth  *authCache
+}
+
+// NewServer returns the API as one handler.
+func NewServer(cfg Config) http.Handler {
+	s := &server{Config: cfg, store: cfg.Store, log: cfg.Logger, auth: newAuthCache()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	var h http.Handler = mux
+	h = trailingSlash(h)
+	h = s.recoverPanics(h)
+	return h
+}
+
+// trailingSlash serves /api/v1/x the same as /api/v1/x/ (no redirect, API.md §1).
+func trailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/") {
+			r.URL.Path += "/"
+			r.URL.RawPath = ""
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a plain 500: the service goes on.
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				detail(w, http.StatusInternalServerError, "A server error occurred.")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handle registers path with a handler per method; any other method gets
+// the API's 405 answer. Patterns carry no method, so that general paths ("/")
+// never conflict with specific ones.
+func handle(mux *http.ServeMux, path string, methods map[string]http.HandlerFunc) {
+	allowed := make([]string, 0, len(methods))
+	for m := range methods {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		m := r.Method
+		if m == http.MethodHead {
+			m = http.MethodGet
+		}
+		if h := methods[m]; h != nil {
+			h(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		detail(w, http.StatusMethodNotAllowed, "Method \"%s\" not allowed.", r.Method)
+	})
+}
+
+func notFoundHandler(w http.ResponseWriter, r *http.Request) {
+	detail(w, http.StatusNotFound, "Not found.")
+}
+
+// ping answers who this is; it needs no authentication.
+func (s *server) ping(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"version": herald.Version, "database": s.store.Dialect(), "instance": s.Instance})
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	check := s.Ready
+	if check == nil {
+		check = s.store.Ping
+	}
+	if err := check(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "detail": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}

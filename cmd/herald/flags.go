@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// settings binds flags to HERALD_* variables: a flag given on the command
+// line wins, then the variable, then the default. --help shows all three.
+type settings struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	vars   map[string]string // flag name → variable
+	errs   []error
+}
+
+func newSettings(name string, getenv func(string) string, stderr io.Writer, intro string) *settings {
+	s := &settings{fs: flag.NewFlagSet(name, flag.ContinueOnError), getenv: getenv, vars: map[string]string{}}
+	s.fs.SetOutput(stderr)
+	s.fs.Usage = func() {
+		fmt.Fprintf(stderr, "%s\n\nFlags (each also read from its environment variable):\n", intro)
+		s.fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(stderr, "  --%-22s %-28s %s (default %q)\n", f.Name, "$"+s.vars[f.Name], f.Usage, f.DefValue)
+		})
+	}
+	return s
+}
+
+func (s *settings) env(name, variable string) (string, bool) {
+	s.vars[name] = variable
+	v := s.getenv(variable)
+	return v, v != ""
+}
+
+func (s *settings) String(name, variable, def, usage string) *string {
+	if v, ok := s.env(name, variable); ok {
+		p := s.fs.String(name, v, usage)
+		s.fs.Lookup(name).DefValue = def
+		return p
+	}
+	return s.fs.String(name, def, usage)
+}
+
+func (s *settings) Int(name, variable string, def int, usage string) *int {
+	if v, ok := s.env(name, variable); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.errs = append(s.errs, fmt.Errorf("%s=%q: not a whole number", variable, v))
+		}
+		p := s.fs.Int(name, n, usage)
+		s.fs.Lookup(name).DefValue = strconv.Itoa(def)
+		return p
+	}
+	return s.fs.Int(name, def, usage)
+}
+
+func (s *settings) Duration(name, variable string, def time.Duration, usage string) *time.Duration {
+	if v, ok := s.env(name, variable); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			s.errs = append(s.errs, fmt.Errorf("%s=%q: not a duration (like 30s, 500ms, 5m)", variable, v))
+		}
+		p := s.fs.Duration(name, d, usage)
+		s.fs.Lookup(name).DefValue = def.String()
+		return p
+	}
+	return s.fs.Duration(name, def, usage)
+}
+
+// parse parses args; errors in variables come first, as a config error.
+func (s *settings) parse(args []string) error {
+	if err := s.fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return configErrorf("%v", err)
+	}
+	if len(s.errs) > 0 {
+		return configErrorf("%v", s.errs[0])
+	}
+	return nil
+}

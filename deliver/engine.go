@@ -1,0 +1,395 @@
+// Package deliver sends the notifications the store has queued: it claims due
+// rows with a lease, sends each through its type's Sender with a timeout,
+// records the attempt, and retries transient failures with backoff. A fixed
+// pool bounds the attempts in flight, and a cap per notifier keeps one slow
+// receiver from taking them all.
+package deliver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/store"
+)
+
+// Opener decrypts notifier secrets.
+type Opener interface {
+	Decrypt(sealed string) (string, error)
+}
+
+// Config is the engine's configuration.
+type Config struct {
+	Store   *store.Store
+	Types   map[string]*notify.Spec
+	Env     notify.Env
+	Secrets Opener
+	Owner   string // this instance's id: who holds a lease
+	Logger  *slog.Logger
+	Metrics *Metrics // nil: none
+
+	Workers         int           // attempts in flight at once (32)
+	PerNotifier     int           // attempts in flight for one notifier (Workers/4)
+	Policy          Policy        // retries
+	AttemptTimeout  time.Duration // cap on one attempt (30s)
+	Lease           time.Duration // how long a claim lasts (2m); must exceed AttemptTimeout
+	Poll            time.Duration // fallback poll when nothing wakes the engine (1s)
+	ShutdownTimeout time.Duration // how long a stop waits for attempts in flight (30s)
+}
+
+// Engine delivers notifications until its context ends.
+type Engine struct {
+	cfg     Config
+	st      *store.Store
+	log     *slog.Logger
+	senders map[string]notify.Sender
+	slots   chan struct{}
+	results chan store.Outcome
+
+	mu          sync.Mutex
+	perNotifier map[int64]int
+}
+
+// New returns an engine; cfg's zero values take the defaults.
+func New(cfg Config) *Engine {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 32
+	}
+	if cfg.PerNotifier <= 0 {
+		cfg.PerNotifier = max(1, cfg.Workers/4)
+	}
+	if cfg.Policy.MaxAttempts <= 0 {
+		cfg.Policy = DefaultPolicy
+	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = 30 * time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		cfg: cfg, st: cfg.Store, log: cfg.Logger,
+		senders:     map[string]notify.Sender{},
+		slots:       make(chan struct{}, cfg.Workers),
+		results:     make(chan store.Outcome, cfg.Workers*4),
+		perNotifier: map[int64]int{},
+	}
+	for name, spec := range cfg.Types {
+		e.senders[name] = spec.New(cfg.Env)
+	}
+	return e
+}
+
+// maxBatch caps one claim so that a backlog is taken in bites.
+const maxBatch = 128
+
+// Run claims and sends until ctx ends; then it stops claiming, gives attempts
+// in flight up to ShutdownTimeout to finish, records them, and returns.
+func (e *Engine) Run(ctx context.Context) error {
+	// Attempts outlive ctx by up to ShutdownTimeout.
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSends()
+	var sends sync.WaitGroup
+	writerDone := make(chan struct{})
+	go func() { e.writeResults(); close(writerDone) }()
+
+	wake := e.st.Wake()
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for ctx.Err() == nil {
+		// Wait for one free slot, then take as many as are free.
+		select {
+		case e.slots <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		n := 1
+		for n < maxBatch && tryAcquire(e.slots) {
+			n++
+		}
+		claimed, err := e.st.Claim(ctx, e.cfg.Owner, n, e.cfg.Lease)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("claim notifications", "err", err)
+		}
+		for range n - len(claimed) {
+			<-e.slots
+		}
+		e.start(sendCtx, &sends, claimed)
+		if len(claimed) == n {
+			continue // more may be due: claim again as slots free up
+		}
+		e.resetPoll(ctx, poll)
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-poll.C:
+		}
+	}
+
+	done := make(chan struct{})
+	go func() { sends.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(e.cfg.ShutdownTimeout):
+		e.log.Warn("shutdown timeout: cancelling attempts in flight")
+		cancelSends()
+		<-done
+	}
+	close(e.results)
+	<-writerDone
+	return nil
+}
+
+// resetPoll arms the poll timer for the next due row, or the fallback poll.
+func (e *Engine) resetPoll(ctx context.Context, t *time.Timer) {
+	d := e.cfg.Poll
+	if due, err := e.st.NextDue(ctx); err == nil && due != nil {
+		d = min(d, max(time.Until(*due), time.Millisecond))
+	}
+	t.Reset(d)
+}
+
+func tryAcquire(slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// start sends each claimed notification in its own goroutine; each holds a slot.
+func (e *Engine) start(ctx context.Context, wg *sync.WaitGroup, claimed []*store.Claimed) {
+	if len(claimed) == 0 {
+		return
+	}
+	ids := make([]int64, 0, len(claimed))
+	for _, c := range claimed {
+		ids = append(ids, c.Notifier)
+	}
+	notifiers, err := e.st.NotifiersByID(ctx, ids)
+	if err != nil {
+		e.log.Error("load notifiers", "err", err)
+	}
+	var busy []int64
+	for _, c := range claimed {
+		n := notifiers[c.Notifier]
+		if n != nil && !e.reserve(n.ID) {
+			busy = append(busy, c.ID)
+			<-e.slots
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-e.slots }()
+			if n != nil {
+				defer e.unreserve(n.ID)
+			}
+			e.results <- e.attempt(ctx, c, n)
+		}()
+	}
+	// A notifier at its cap: hand its rows back for a moment instead of
+	// letting a slow receiver hold workers that others could use.
+	if err := e.st.Release(ctx, e.cfg.Owner, busy, 200*time.Millisecond); err != nil {
+		e.log.Error("release notifications", "err", err)
+	}
+}
+
+func (e *Engine) reserve(notifier int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.perNotifier[notifier] >= e.cfg.PerNotifier {
+		return false
+	}
+	e.perNotifier[notifier]++
+	return true
+}
+
+func (e *Engine) unreserve(notifier int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.perNotifier[notifier]--; e.perNotifier[notifier] <= 0 {
+		delete(e.perNotifier, notifier)
+	}
+}
+
+// attempt sends one notification and says what to record.
+func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifier) store.Outcome {
+	out := store.Outcome{ID: c.ID, Owner: e.cfg.Owner, Delivered: c.Delivered}
+	typ := c.NotificationType
+	if e.cfg.Metrics != nil {
+		e.cfg.Metrics.inFlight.Inc()
+		defer e.cfg.Metrics.inFlight.Dec()
+	}
+	start := time.Now()
+	res, err, secrets := e.send(ctx, c, n)
+	out.At = time.Now().UTC()
+	if e.cfg.Metrics != nil {
+		e.cfg.Metrics.latency.WithLabelValues(typ).Observe(time.Since(start).Seconds())
+	}
+	out.Sent = res.Sent
+	for _, d := range res.Done {
+		if !slices.Contains(out.Delivered, d) {
+			out.Delivered = append(out.Delivered, d)
+		}
+	}
+	if err == nil {
+		out.Status = herald.NotificationSuccessful
+		e.count(e.cfg.Metrics.sentFor(typ))
+		return out
+	}
+	out.Error = scrub(err.Error(), secrets)
+	class, retryAfter := notify.Classify(err)
+	switch {
+	case class == notify.ClassPermanent:
+		out.Status = herald.NotificationFailed
+		e.count(e.cfg.Metrics.failedFor(typ, "permanent"))
+	case c.Attempts >= e.cfg.Policy.MaxAttempts:
+		out.Status = herald.NotificationFailed
+		out.Error = fmt.Sprintf("%s (gave up after %d attempts)", out.Error, c.Attempts)
+		e.count(e.cfg.Metrics.failedFor(typ, "exhausted"))
+	default:
+		out.Status = herald.NotificationPending
+		at := out.At.Add(e.cfg.Policy.Backoff(c.Attempts, retryAfter))
+		out.RetryAt = &at
+		e.count(e.cfg.Metrics.retriedFor(typ))
+	}
+	e.log.Info("notification attempt failed", "notification", c.ID, "type", typ, "attempt", c.Attempts, "status", out.Status, "err", out.Error)
+	return out
+}
+
+func (e *Engine) count(c interface{ Inc() }) {
+	if c != nil {
+		c.Inc()
+	}
+}
+
+// send prepares the configuration (secrets opened, types normalised) and sends.
+// It also returns the secret values, so that no error text repeats one.
+func (e *Engine) send(ctx context.Context, c *store.Claimed, n *herald.Notifier) (notify.Result, error, []string) {
+	if n == nil {
+		return notify.Result{}, notify.Permanentf("notifier %d no longer exists", c.Notifier), nil
+	}
+	spec, sender := e.cfg.Types[n.Type], e.senders[n.Type]
+	if spec == nil || sender == nil {
+		return notify.Result{}, notify.Permanentf("unknown notifier type %q", n.Type), nil
+	}
+	raw := make(map[string]any, len(n.Config))
+	var secrets []string
+	for k, v := range n.Config {
+		raw[k] = v
+	}
+	for _, k := range spec.Secrets() {
+		sealed, _ := raw[k].(string)
+		if sealed == "" {
+			continue
+		}
+		plain, err := e.cfg.Secrets.Decrypt(sealed)
+		if err != nil {
+			return notify.Result{}, notify.Permanentf("cannot decrypt the notifier's %s: %v", k, err), nil
+		}
+		raw[k] = plain
+		secrets = append(secrets, plain)
+	}
+	cfg, problems := notify.Validate(spec, raw)
+	if len(problems) > 0 {
+		return notify.Result{}, notify.Permanentf("invalid configuration: %s", strings.Join(problems, " ")), secrets
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.AttemptTimeout)
+	defer cancel()
+	msg := notify.Message{
+		NotificationID: c.ID, NotifierID: n.ID, Subject: c.Subject, Body: c.Body, Trigger: c.Trigger,
+		JobKind: string(c.JobKind), JobID: c.JobID, Started: c.JobStarted, Finished: c.JobFinished, Done: c.Delivered,
+	}
+	res, err := safeSend(ctx, sender, cfg, msg)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		err = notify.Transient(fmt.Errorf("attempt timed out after %s: %w", e.cfg.AttemptTimeout, err), 0)
+	}
+	return res, err, secrets
+}
+
+// safeSend turns a panicking sender into a permanent failure of this one
+// notification instead of a crash of the service.
+func safeSend(ctx context.Context, s notify.Sender, cfg notify.Config, msg notify.Message) (res notify.Result, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = notify.Permanentf("sender panicked: %v", v)
+		}
+	}()
+	return s.Send(ctx, cfg, msg)
+}
+
+// scrub hides secret values that an error text may quote.
+func scrub(text string, secrets []string) string {
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			text = strings.ReplaceAll(text, s, "$encrypted$")
+		}
+	}
+	return text
+}
+
+// resultBatch caps how many outcomes one transaction records.
+const resultBatch = 256
+
+// writeResults records outcomes in batches: one transaction for many rows.
+func (e *Engine) writeResults() {
+	batch := make([]store.Outcome, 0, resultBatch)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		for try := 0; ; try++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := e.st.Finish(ctx, batch)
+			cancel()
+			if err == nil {
+				break
+			}
+			// The rows stay leased and will be retried when the lease ends;
+			// keep trying a while so that a database blip costs no resend.
+			e.log.Error("record delivery results", "rows", len(batch), "err", err)
+			if try == 10 {
+				break
+			}
+			time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+		}
+		batch = batch[:0]
+	}
+	for o := range e.results {
+		batch = append(batch, o)
+		// Take whatever else is ready without waiting: under load batches
+		// grow by themselves, and when idle a single result is written at once.
+	more:
+		for len(batch) < resultBatch {
+			select {
+			case o, ok := <-e.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		flush()
+	}
+	flush()
+}

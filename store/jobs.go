@@ -1,0 +1,348 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/herald-notify/herald"
+)
+
+const jobColumns = "id, kind, name, status, failed, template, organization, launch_type, created_by, result_traceback, job_explanation, extra_vars, job_limit, module_name, module_args, host_status_counts, hosts, started, finished, created, modified"
+
+func jobList(kind herald.JobKind) *listSpec {
+	l := &listSpec{
+		from: "jobs",
+		cols: map[string]column{
+			"id": {"id", colInt}, "name": {"name", colText}, "status": {"status", colText}, "failed": {"failed", colBool},
+			"created": {"created", colTime}, "modified": {"modified", colTime}, "started": {"started", colTime}, "finished": {"finished", colTime},
+			"launch_type": {"launch_type", colText}, "created_by": {"created_by", colText}, "organization": {"organization", colInt},
+			"limit": {"job_limit", colText}, "type": {"kind", colText},
+		},
+		search:  []string{"name", "job_explanation"},
+		orderBy: "id ASC",
+	}
+	if kind != "" {
+		l.where = "kind = ?"
+		if f := kindTemplateField(kind); f != "" {
+			l.cols[f] = column{"template", colInt}
+		}
+	}
+	return l
+}
+
+// kindTemplateField is the API field that holds the id a job was launched from.
+func kindTemplateField(kind herald.JobKind) string {
+	switch kind {
+	case herald.KindJob:
+		return "job_template"
+	case herald.KindProjectUpdate:
+		return "project"
+	case herald.KindInventoryUpdate:
+		return "inventory_source"
+	case herald.KindAdHocCommand:
+		return "inventory"
+	case herald.KindWorkflowJob:
+		return "workflow_job_template"
+	case herald.KindSystemJob:
+		return "system_job_template"
+	}
+	return ""
+}
+
+// KindTemplateField is exported for the API, which names the link field.
+func KindTemplateField(kind herald.JobKind) string { return kindTemplateField(kind) }
+
+func scanJob(sc interface{ Scan(...any) error }) (*herald.Job, error) {
+	var j herald.Job
+	var kind string
+	var failed int
+	var org, started, finished sql.NullInt64
+	var counts, hosts sql.NullString
+	var created, modified int64
+	err := sc.Scan(&j.ID, &kind, &j.Name, &j.Status, &failed, &j.Template, &org, &j.LaunchType, &j.CreatedBy,
+		&j.ResultTraceback, &j.JobExplanation, &j.ExtraVars, &j.Limit, &j.ModuleName, &j.ModuleArgs,
+		&counts, &hosts, &started, &finished, &created, &modified)
+	if err != nil {
+		return nil, err
+	}
+	j.Kind, j.Failed = herald.JobKind(kind), failed == 1
+	if org.Valid {
+		j.Organization = &org.Int64
+	}
+	j.Started, j.Finished = nullTime(started), nullTime(finished)
+	j.Created, j.Modified = fromMicros(created), fromMicros(modified)
+	if counts.Valid {
+		j.HostStatusCounts = new(herald.HostCounts)
+		json.Unmarshal([]byte(counts.String), j.HostStatusCounts)
+	}
+	if hosts.Valid {
+		json.Unmarshal([]byte(hosts.String), &j.Hosts)
+	}
+	return &j, nil
+}
+
+// GetJob returns the job of kind with id ("" kind: any kind).
+func (s *Store) GetJob(ctx context.Context, kind herald.JobKind, id int64) (*herald.Job, error) {
+	return s.getJob(ctx, s.rdb, kind, id)
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) getJob(ctx context.Context, db queryer, kind herald.JobKind, id int64) (*herald.Job, error) {
+	j, err := scanJob(db.QueryRowContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs WHERE id = ?"), id))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if kind != "" && j.Kind != kind {
+		return nil, errNotFound
+	}
+	s.fillRefs(ctx, db, j)
+	return j, nil
+}
+
+// fillRefs resolves the names messages show (project, inventory, playbook).
+func (s *Store) fillRefs(ctx context.Context, db queryer, j *herald.Job) {
+	switch j.Kind {
+	case herald.KindJob:
+		var project, inventory sql.NullInt64
+		var playbook, tname string
+		if db.QueryRowContext(ctx, s.q("SELECT name, project, inventory, playbook FROM job_templates WHERE id = ?"), j.Template).Scan(&tname, &project, &inventory, &playbook) == nil {
+			j.Refs.TemplateName, j.Refs.Playbook = tname, playbook
+			if project.Valid {
+				j.Refs.ProjectID = &project.Int64
+				db.QueryRowContext(ctx, s.q("SELECT name FROM projects WHERE id = ?"), project.Int64).Scan(&j.Refs.Project)
+			}
+			if inventory.Valid {
+				j.Refs.InventoryID = &inventory.Int64
+				db.QueryRowContext(ctx, s.q("SELECT name FROM inventories WHERE id = ?"), inventory.Int64).Scan(&j.Refs.Inventory)
+			}
+		}
+	case herald.KindAdHocCommand:
+		id := j.Template
+		j.Refs.InventoryID = &id
+		db.QueryRowContext(ctx, s.q("SELECT name FROM inventories WHERE id = ?"), id).Scan(&j.Refs.Inventory)
+	case herald.KindProjectUpdate:
+		id := j.Template
+		j.Refs.ProjectID = &id
+		j.Refs.Project = j.Name
+	}
+}
+
+// ListJobs returns a page of jobs of kind ("" for every kind) and the total count.
+func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*herald.Job, int, error) {
+	l := jobList(kind)
+	var fixed []any
+	if kind != "" {
+		fixed = append(fixed, string(kind))
+	}
+	where, order, args, err := l.build(q, fixed...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var count int
+	if err := s.rdb.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM jobs"+where), args...).Scan(&count); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs"+where+order+window(q)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*herald.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, j)
+	}
+	return out, count, rows.Err()
+}
+
+// launchSource finds what a job of kind launched from template is named and
+// which organization it belongs to.
+func (s *Store) launchSource(ctx context.Context, tx *sql.Tx, kind herald.JobKind, template int64) (name string, org sql.NullInt64, err error) {
+	var query string
+	switch kind {
+	case herald.KindJob:
+		query = "SELECT name, organization FROM job_templates WHERE id = ?"
+	case herald.KindProjectUpdate:
+		query = "SELECT name, organization FROM projects WHERE id = ?"
+	case herald.KindInventoryUpdate:
+		query = "SELECT s.name, i.organization FROM inventory_sources s JOIN inventories i ON i.id = s.inventory WHERE s.id = ?"
+	case herald.KindAdHocCommand:
+		query = "SELECT name, organization FROM inventories WHERE id = ?"
+	case herald.KindWorkflowJob:
+		query = "SELECT name, organization FROM workflow_job_templates WHERE id = ?"
+	case herald.KindSystemJob:
+		query = "SELECT name, NULL FROM system_job_templates WHERE id = ?"
+	default:
+		return "", org, fmt.Errorf("unknown job kind %q", kind)
+	}
+	err = tx.QueryRowContext(ctx, s.q(query), template).Scan(&name, &org)
+	return name, org, notFound(err)
+}
+
+// idempotencyWindow is how long an Idempotency-Key names the same launch.
+const idempotencyWindow = 24 * time.Hour
+
+// Launch creates a pending job. With an idempotency key used by the same user
+// within 24 hours it returns that job instead, and created is false.
+func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald.Job, created bool, err error) {
+	var id int64
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMicros()
+		var key any
+		if r.IdempotencyKey != "" {
+			key = r.IdempotencyKey
+			var existing, at int64
+			err := tx.QueryRowContext(ctx, s.q("SELECT id, created FROM jobs WHERE created_by = ? AND idempotency_key = ?"), r.CreatedBy, r.IdempotencyKey).Scan(&existing, &at)
+			switch {
+			case err == nil && now-at < idempotencyWindow.Microseconds():
+				id = existing
+				return nil
+			case err == nil: // expired: the key may name a new launch
+				if _, err := tx.ExecContext(ctx, s.q("UPDATE jobs SET idempotency_key = NULL WHERE id = ?"), existing); err != nil {
+					return err
+				}
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		name, org, err := s.launchSource(ctx, tx, r.Kind, r.Template)
+		if err != nil {
+			return err
+		}
+		if r.Kind == herald.KindAdHocCommand {
+			name = r.ModuleName
+		}
+		extra := r.ExtraVars
+		if extra == "" {
+			extra = "{}"
+		}
+		created = true
+		return tx.QueryRowContext(ctx, s.q(`INSERT INTO jobs (kind, name, status, template, organization, created_by, extra_vars, job_limit, module_name, module_args, idempotency_key, created, modified)
+			VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			string(r.Kind), name, r.Template, org, r.CreatedBy, extra, r.Limit, r.ModuleName, r.ModuleArgs, key, now, now).Scan(&id)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	job, err = s.GetJob(ctx, "", id)
+	return job, created, err
+}
+
+// RenderFunc builds the notifications for a job event, one per notifier.
+// It runs inside the status change's transaction and must not block.
+type RenderFunc func(job *herald.Job, trigger herald.Trigger, notifiers []*herald.Notifier) []herald.NewNotification
+
+// UpdateJob applies a status report to a job. In the same transaction it
+// collects the notifiers the event fires (API.md §5) and writes one pending
+// notification per notifier as render builds them, so that a notification
+// exists exactly when the status change does.
+func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u herald.JobUpdate, render RenderFunc) (*herald.Job, error) {
+	var fired int
+	var job *herald.Job
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		j, err := s.getJob(ctx, tx, kind, id)
+		if err != nil {
+			return err
+		}
+		if herald.Finished(j.Status) {
+			if u.Status == j.Status || u.Status == "" {
+				job = j // repeating the final status changes nothing
+				return nil
+			}
+			return herald.Errorf(herald.ECONFLICT, "Job %d is already %s.", j.ID, j.Status)
+		}
+		if u.Status == "" || u.Status == j.Status {
+			job = j
+			return nil
+		}
+		if !herald.ValidJobStatus(u.Status) {
+			return herald.FieldError("status", "\"%s\" is not a valid choice.", u.Status)
+		}
+		if (u.Status == herald.StatusPending || u.Status == herald.StatusWaiting) && j.Status == herald.StatusRunning {
+			return herald.Errorf(herald.ECONFLICT, "Job %d is running; it cannot go back to %s.", j.ID, u.Status)
+		}
+		now := s.now().UTC()
+		applyUpdate(j, u, now)
+		if err := s.saveJob(ctx, tx, j); err != nil {
+			return err
+		}
+		job = j
+		trigger, ok := herald.TriggerFor(j.Status)
+		if !ok || render == nil {
+			return nil
+		}
+		notifiers, err := s.collect(ctx, tx, j, trigger)
+		if err != nil || len(notifiers) == 0 {
+			return err
+		}
+		news := render(j, trigger, notifiers)
+		fired = len(news)
+		return s.insertNotifications(ctx, tx, j, news)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fired > 0 {
+		s.wake()
+	}
+	return job, nil
+}
+
+func applyUpdate(j *herald.Job, u herald.JobUpdate, now time.Time) {
+	j.Status = u.Status
+	switch {
+	case u.Started != nil:
+		t := u.Started.UTC()
+		j.Started = &t
+	case j.Started == nil && (u.Status == herald.StatusRunning || herald.Finished(u.Status)):
+		j.Started = &now
+	}
+	if herald.Finished(u.Status) {
+		if u.Finished != nil {
+			t := u.Finished.UTC()
+			j.Finished = &t
+		} else {
+			j.Finished = &now
+		}
+		j.Failed = u.Status != herald.StatusSuccessful
+	}
+	if u.ResultTraceback != nil {
+		j.ResultTraceback = *u.ResultTraceback
+	}
+	if u.JobExplanation != nil {
+		j.JobExplanation = *u.JobExplanation
+	}
+	if u.HostStatusCounts != nil {
+		j.HostStatusCounts = u.HostStatusCounts
+	}
+	if u.Hosts != nil {
+		j.Hosts = u.Hosts
+	}
+}
+
+func (s *Store) saveJob(ctx context.Context, tx *sql.Tx, j *herald.Job) error {
+	var counts, hosts any
+	if j.HostStatusCounts != nil {
+		b, _ := json.Marshal(j.HostStatusCounts)
+		counts = string(b)
+	}
+	if j.Hosts != nil {
+		b, _ := json.Marshal(j.Hosts)
+		hosts = string(b)
+	}
+	j.Modified = s.now().UTC()
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET status = ?, failed = ?, started = ?, finished = ?, result_traceback = ?, job_explanation = ?,
+		host_status_counts = ?, hosts = ?, modified = ? WHERE id = ?`),
+		j.Status, b2i(j.Failed), nullMicros(j.Started), nullMicros(j.Finished), j.ResultTraceback, j.JobExplanation, counts, hosts, micros(j.Modified), j.ID)
+	return err
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/herald-notify/herald"
+)
+
+const notificationColumns = "id, notifier, notification_type, status, error, notifications_sent, recipients, subject, body, job_kind, job_id, event, attempts, next_attempt_at, last_attempt_at, delivered, created, modified"
+
+var notificationList = &listSpec{
+	from: "notifications",
+	cols: map[string]column{
+		"id": {"id", colInt}, "notifier": {"notifier", colInt}, "notification_type": {"notification_type", colText},
+		"status": {"status", colText}, "error": {"error", colText}, "notifications_sent": {"notifications_sent", colInt},
+		"recipients": {"recipients", colText}, "subject": {"subject", colText}, "body": {"body", colText},
+		"attempts": {"attempts", colInt}, "created": {"created", colTime}, "modified": {"modified", colTime},
+		"next_attempt_at": {"next_attempt_at", colTime}, "last_attempt_at": {"last_attempt_at", colTime},
+		"job_kind": {"job_kind", colText}, "job_id": {"job_id", colInt},
+	},
+	search:  []string{"subject", "notification_type", "body"},
+	orderBy: "id ASC",
+}
+
+func scanNotification(sc interface{ Scan(...any) error }) (*herald.Notification, error) {
+	var n herald.Notification
+	var kind, delivered string
+	var jobID, next, last sql.NullInt64
+	var created, modified int64
+	err := sc.Scan(&n.ID, &n.Notifier, &n.NotificationType, &n.Status, &n.Error, &n.NotificationsSent, &n.Recipients,
+		&n.Subject, &n.Body, &kind, &jobID, &n.Trigger, &n.Attempts, &next, &last, &delivered, &created, &modified)
+	if err != nil {
+		return nil, err
+	}
+	n.JobKind, n.JobID = herald.JobKind(kind), jobID.Int64
+	n.NextAttemptAt, n.LastAttemptAt = nullTime(next), nullTime(last)
+	n.Created, n.Modified = fromMicros(created), fromMicros(modified)
+	if delivered != "" {
+		n.Delivered = strings.Split(delivered, "\n")
+	}
+	return &n, nil
+}
+
+// ListNotifications returns a page of notifications.
+func (s *Store) ListNotifications(ctx context.Context, q Query) ([]*herald.Notification, int, error) {
+	where, order, args, err := notificationList.build(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var count int
+	if err := s.rdb.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM notifications"+where), args...).Scan(&count); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+notificationColumns+" FROM notifications"+where+order+window(q)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*herald.Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, n)
+	}
+	return out, count, rows.Err()
+}
+
+// GetNotification returns the notification with id.
+func (s *Store) GetNotification(ctx context.Context, id int64) (*herald.Notification, error) {
+	n, err := scanNotification(s.rdb.QueryRowContext(ctx, s.q("SELECT "+notificationColumns+" FROM notifications WHERE id = ?"), id))
+	return n, notFound(err)
+}
+
+// RecentNotifications returns a notifier's last n notifications, newest first.
+func (s *Store) RecentNotifications(ctx context.Context, notifier int64, n int) ([]*herald.Notification, error) {
+	list, _, err := s.ListNotifications(ctx, Query{
+		Filters: []Filter{{Field: "notifier", Op: "exact", Values: []string{itoa(notifier)}}},
+		OrderBy: []string{"-id"}, Limit: n,
+	})
+	return list, err
+}
+
+func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, j *herald.Job, news []herald.NewNotification) error {
+	now := s.nowMicros()
+	var kind string
+	var jobID any
+	if j != nil {
+		kind, jobID = string(j.Kind), j.ID
+	}
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified)
+		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, n := range news {
+		if _, err := stmt.ExecContext(ctx, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, kind, jobID, n.Trigger, now, now, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateTestNotification writes a pending test notification for a notifier.
+func (s *Store) CreateTestNotification(ctx context.Context, n herald.NewNotification) (*herald.Notification, error) {
+	var id int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMicros()
+		return tx.QueryRowContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, event, due_at, created, modified)
+			VALUES (?, ?, 'pending', ?, ?, ?, 'test', ?, ?, ?) RETURNING id`), n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, now, now, now).Scan(&id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return s.GetNotification(ctx, id)
+}

@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/herald-notify/herald"
+)
+
+// Claimed is a notification a worker holds, with what sending it needs.
+type Claimed struct {
+	*herald.Notification
+	JobStarted  *time.Time
+	JobFinished *time.Time
+}
+
+// Claim leases up to limit due notifications to owner until lease from now.
+// A claimed row's due_at becomes the lease expiry, so a row whose owner died
+// is due again once the lease runs out. Each claim counts as an attempt.
+func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]*Claimed, error) {
+	now := s.now()
+	pick := "SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+	if s.dialect == Postgres {
+		pick += " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
+		WHERE id IN (`+pick+`) RETURNING `+notificationColumns),
+		owner, micros(now.Add(lease)), micros(now), micros(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Claimed
+	jobs := map[int64][]*Claimed{}
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c := &Claimed{Notification: n}
+		out = append(out, c)
+		if n.JobID != 0 {
+			jobs[n.JobID] = append(jobs[n.JobID], c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.fillJobTimes(ctx, jobs)
+}
+
+// fillJobTimes adds the jobs' start and end (Grafana regions need them).
+func (s *Store) fillJobTimes(ctx context.Context, jobs map[int64][]*Claimed) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	ids := make([]any, 0, len(jobs))
+	for id := range jobs {
+		ids = append(ids, id)
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT id, started, finished FROM jobs WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var started, finished sql.NullInt64
+		if err := rows.Scan(&id, &started, &finished); err != nil {
+			return err
+		}
+		for _, c := range jobs[id] {
+			c.JobStarted, c.JobFinished = nullTime(started), nullTime(finished)
+		}
+	}
+	return rows.Err()
+}
+
+// Outcome is the result of one attempt, to record.
+type Outcome struct {
+	ID        int64
+	Owner     string
+	Status    string // pending (a retry is scheduled), successful or failed
+	Error     string
+	Sent      int      // destinations this attempt reached
+	Delivered []string // every destination reached so far
+	At        time.Time
+	RetryAt   *time.Time // with Status pending
+}
+
+// Finish records outcomes in one transaction. An outcome whose lease was
+// taken over by another owner is dropped: that owner now speaks for the row.
+func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	retried := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE notifications SET status = ?, error = ?, notifications_sent = notifications_sent + ?, delivered = ?,
+			last_attempt_at = ?, next_attempt_at = ?, due_at = ?, lease_owner = NULL, modified = ?
+			WHERE id = ? AND lease_owner = ? AND status = 'pending'`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, o := range outcomes {
+			due := micros(o.At)
+			if o.RetryAt != nil {
+				due, retried = micros(*o.RetryAt), true
+			}
+			if _, err := stmt.ExecContext(ctx, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"),
+				micros(o.At), nullMicros(o.RetryAt), due, micros(o.At), o.ID, o.Owner); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && retried {
+		s.wake()
+	}
+	return err
+}
+
+// Release hands back claimed rows that were not attempted (shutdown, or a
+// destination at its concurrency cap): they are due after delay, and the
+// claim does not count as an attempt.
+func (s *Store) Release(ctx context.Context, owner string, ids []int64, delay time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{micros(s.now().Add(delay)), owner}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE notifications SET lease_owner = NULL, due_at = ?, attempts = attempts - 1
+		WHERE lease_owner = ? AND status = 'pending' AND id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), args...)
+	return err
+}
+
+// QueueStats are the queue's depth and the age of its oldest pending row.
+type QueueStats struct {
+	Pending      int
+	OldestCreate *time.Time
+}
+
+// Stats reads the queue's depth and oldest pending notification.
+func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
+	var st QueueStats
+	var oldest sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, "SELECT COUNT(*), MIN(created) FROM notifications WHERE status = 'pending'").Scan(&st.Pending, &oldest)
+	st.OldestCreate = nullTime(oldest)
+	return st, err
+}
+
+// NextDue returns when the next pending notification is due (nil: none).
+func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
+	var due sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'").Scan(&due)
+	return nullTime(due), err
+}
+
+// NotifiersByID loads the notifiers with the given ids.
+func (s *Store) NotifiersByID(ctx context.Context, ids []int64) (map[int64]*herald.Notifier, error) {
+	out := make(map[int64]*herald.Notifier, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		n, err := scanNotifier(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[n.ID] = n
+	}
+	return out, rows.Err()
+}

@@ -57,7 +57,9 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) map[string]any {
 
 func (s *server) listJobs(kind herald.JobKind) http.HandlerFunc {
 	return listHandler(s,
-		func(r *http.Request, q store.Query) ([]*herald.Job, int, error) { return s.store.ListJobs(r.Context(), kind, q) },
+		func(r *http.Request, q store.Query) ([]*herald.Job, int, error) {
+			return s.store.ListJobs(r.Context(), kind, q)
+		},
 		s.jobJSON)
 }
 

@@ -25,7 +25,7 @@ func (s *server) notificationJSON(r *http.Request, n *herald.Notification) map[s
 	return map[string]any{
 		"id": n.ID, "type": "notification", "url": objectURL("notifications", n.ID), "related": related,
 		"summary_fields": map[string]any{"notifier": map[string]any{"id": n.Notifier, "name": s.store.ObjectName(r.Context(), "notifiers", n.Notifier)}},
-		"created": fmtTime(n.Created), "modified": fmtTime(n.Modified),
+		"created":        fmtTime(n.Created), "modified": fmtTime(n.Modified),
 		"notifier": n.Notifier, "notification_type": n.NotificationType, "status": n.Status, "error": n.Error,
 		"notifications_sent": n.NotificationsSent, "recipients": n.Recipients, "subject": n.Subject, "body": body,
 		"job": job, "trigger": n.Trigger, "attempts": n.Attempts,

@@ -94,7 +94,9 @@ func messagesJSON(m herald.Messages) map[string]any {
 
 func (s *server) listNotifiers(w http.ResponseWriter, r *http.Request) {
 	listHandler(s,
-		func(r *http.Request, q store.Query) ([]*herald.Notifier, int, error) { return s.store.ListNotifiers(r.Context(), q) },
+		func(r *http.Request, q store.Query) ([]*herald.Notifier, int, error) {
+			return s.store.ListNotifiers(r.Context(), q)
+		},
 		s.notifierJSON)(w, r)
 }
 

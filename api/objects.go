@@ -11,7 +11,9 @@ import (
 	"github.com/herald-notify/herald/store"
 )
 
-func objectURL(collection string, id int64) string { return fmt.Sprintf("/api/v1/%s/%d/", collection, id) }
+func objectURL(collection string, id int64) string {
+	return fmt.Sprintf("/api/v1/%s/%d/", collection, id)
+}
 
 // objectJSON renders a stored object with its type, links and the names of what it points to.
 func (s *server) objectJSON(ctx context.Context, t *herald.ObjectType, rec herald.Record) map[string]any {
@@ -51,7 +53,9 @@ func (s *server) objectJSON(ctx context.Context, t *herald.ObjectType, rec heral
 
 func (s *server) listObjects(t *herald.ObjectType) http.HandlerFunc {
 	return listHandler(s,
-		func(r *http.Request, q store.Query) ([]herald.Record, int, error) { return s.store.ListObjects(r.Context(), t, q) },
+		func(r *http.Request, q store.Query) ([]herald.Record, int, error) {
+			return s.store.ListObjects(r.Context(), t, q)
+		},
 		func(r *http.Request, rec herald.Record) map[string]any { return s.objectJSON(r.Context(), t, rec) })
 }
 

@@ -228,5 +228,4 @@ func jsonType(raw json.RawMessage) string {
 	return "int"
 }
 
-
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -208,4 +208,3 @@ func (s *Store) ListOrganizationNotifiers(ctx context.Context, org int64, q Quer
 	l.where = "n.organization = ?"
 	return s.listNotifiers(ctx, &l, q, org)
 }
-

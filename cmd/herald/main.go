@@ -26,7 +26,9 @@ type configError struct{ msg string }
 
 func (e *configError) Error() string { return e.msg }
 
-func configErrorf(format string, args ...any) error { return &configError{fmt.Sprintf(format, args...)} }
+func configErrorf(format string, args ...any) error {
+	return &configError{fmt.Sprintf(format, args...)}
+}
 
 // exitError carries a wrapped command's exit status (herald run).
 type exitError struct{ code int }

@@ -1,0 +1,194 @@
+// Package service assembles Herald from its parts (store, API, delivery
+// engine, metrics) and runs it until it is told to stop. `herald serve` and
+// the end-to-end tests start the service the same way, through here.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/api"
+	"github.com/herald-notify/herald/deliver"
+	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/registry"
+	"github.com/herald-notify/herald/secret"
+	"github.com/herald-notify/herald/store"
+	"github.com/herald-notify/herald/web"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// ErrConfig marks errors the operator must fix in the configuration.
+var ErrConfig = errors.New("configuration")
+
+// Config is everything the service needs; the zero values of the delivery
+// settings take the engine's defaults.
+type Config struct {
+	DatabaseURL   string
+	SecretKey     string // the key text (at least 32 bytes)
+	AdminPassword string // for the first start; "" generates one and logs it once
+	BaseURL       string // public URL in messages
+	Env           notify.Env
+	Delivery      deliver.Config // Workers, PerNotifier, Policy, AttemptTimeout, Lease, Poll, ShutdownTimeout
+	Logger        *slog.Logger
+}
+
+// Service is a running Herald.
+type Service struct {
+	Store    *store.Store
+	Handler  http.Handler
+	Instance string
+
+	engine *deliver.Engine
+	log    *slog.Logger
+	cfg    Config
+}
+
+// Open connects to the database, migrates it, checks the secret key against
+// what is stored, creates the admin user on first start, and builds the API
+// and the delivery engine.
+func Open(ctx context.Context, cfg Config) (*Service, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	box, err := secret.NewBox(cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: secret key: %v", ErrConfig, err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := checkKey(ctx, st, box); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := bootstrapAdmin(ctx, st, cfg.AdminPassword, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	s := &Service{Store: st, Instance: instanceID(), log: log, cfg: cfg}
+	types := registry.Types()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if cfg.Env.UserAgent == "" {
+		cfg.Env.UserAgent = "Herald/" + herald.Version
+	}
+	dc := cfg.Delivery
+	dc.Store, dc.Types, dc.Env, dc.Secrets, dc.Owner, dc.Logger, dc.Metrics = st, types, cfg.Env, box, s.Instance, log, deliver.NewMetrics(reg, st)
+	s.engine = deliver.New(dc)
+	s.Handler = api.NewServer(api.Config{
+		Store: st, Types: types, Secrets: box, BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Instance: s.Instance, Logger: log,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Console: web.Handler(),
+	})
+	return s, nil
+}
+
+// Serve answers on ln and delivers notifications until ctx ends; then it
+// stops accepting, lets requests and attempts in flight finish within the
+// shutdown timeout, hands back its claims, and returns.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopEngine()
+	var engine sync.WaitGroup
+	engine.Add(1)
+	go func() { defer engine.Done(); s.engine.Run(engineCtx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.log.Info("herald ready", "addr", "http://"+ln.Addr().String(), "database", s.Store.Dialect(), "instance", s.Instance, "version", herald.Version)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopEngine()
+		engine.Wait()
+		return fmt.Errorf("serve: %w", err)
+	}
+	timeout := s.cfg.Delivery.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	s.log.Info("stopping: finishing requests and attempts in flight", "timeout", timeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	srv.Shutdown(shutdownCtx) // requests in flight finish
+	stopEngine()              // no new claims; attempts in flight finish within the timeout
+	engine.Wait()
+	s.log.Info("stopped")
+	return nil
+}
+
+// Close closes the database.
+func (s *Service) Close() error { return s.Store.Close() }
+
+// checkKey refuses a key that cannot open what is already stored, at start,
+// rather than as undeliverable notifications later.
+func checkKey(ctx context.Context, st *store.Store, box *secret.Box) error {
+	const probe = "herald key check"
+	sealed, err := box.Encrypt(probe)
+	if err != nil {
+		return err
+	}
+	stored, err := st.SetSettingOnce(ctx, "secret_key_check", sealed)
+	if err != nil {
+		return fmt.Errorf("read settings: %w", err)
+	}
+	if plain, err := box.Decrypt(stored); err != nil || plain != probe {
+		return fmt.Errorf("%w: the secret key cannot decrypt the secrets already stored in this database; start with the key it was created with", ErrConfig)
+	}
+	return nil
+}
+
+// bootstrapAdmin creates the superuser "admin" on first start.
+func bootstrapAdmin(ctx context.Context, st *store.Store, password string, log *slog.Logger) error {
+	n, err := st.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	generated := password == ""
+	if generated {
+		b := make([]byte, 18)
+		rand.Read(b)
+		password = base64.RawURLEncoding.EncodeToString(b)
+	}
+	hash, err := api.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	if err := st.CreateUser(ctx, &store.User{Username: "admin", PasswordHash: hash, Superuser: true}); err != nil {
+		if errors.Is(err, sql.ErrNoRows) { // another instance made it first
+			return nil
+		}
+		return fmt.Errorf("create admin: %w", err)
+	}
+	if generated {
+		// Shown once, on the first start only; it is stored nowhere in clear.
+		log.Warn("created the superuser admin with a generated password (shown once; set HERALD_ADMIN_PASSWORD to choose it)", "username", "admin", "password", password)
+	} else {
+		log.Info("created the superuser admin from HERALD_ADMIN_PASSWORD")
+	}
+	return nil
+}
+
+func instanceID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+}

@@ -32,8 +32,8 @@ func TestValidate(t *testing.T) {
 			problems: []string{"Missing required fields for Notification Configuration: host, port, sender, recipients."},
 		},
 		{
-			name: "use_tls and use_ssl together",
-			raw:  `{"host": "h", "port": 465, "use_tls": true, "use_ssl": true, "sender": "a@example.com", "recipients": ["b@example.com"]}`,
+			name:     "use_tls and use_ssl together",
+			raw:      `{"host": "h", "port": 465, "use_tls": true, "use_ssl": true, "sender": "a@example.com", "recipients": ["b@example.com"]}`,
 			problems: []string{"Configuration fields 'use_tls' and 'use_ssl' cannot both be true."},
 		},
 		{

@@ -50,6 +50,9 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		if errors.Is(err, mail.ErrNoSupportedAuthDiscovered) && !c.Bool("use_tls") && !c.Bool("use_ssl") {
+			return notify.Result{}, notify.Permanentf("%s: the password is only sent over TLS; set use_tls or use_ssl: %w", errPrefix, err)
+		}
 		return notify.Result{}, classify(err)
 	}
 	return notify.Result{Sent: 1, Done: []string{done}}, nil

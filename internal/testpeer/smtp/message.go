@@ -21,7 +21,7 @@ type Message struct {
 	TLS       bool     // the session was encrypted
 	Header    mail.Header
 	Subject   string // decoded (RFC 2047)
-	Body      string // decoded (quoted-printable or base64), line ends as \n
+	Body      string // decoded (quoted-printable or base64), line ends as \n, no final one
 	Raw       []byte // the message as received
 }
 
@@ -46,8 +46,9 @@ func parse(raw []byte) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("decode body: %w", err)
 	}
-	// Readers show lines, not CRLF pairs.
-	text := strings.ReplaceAll(string(b), "\r\n", "\n")
+	// Readers show lines, not CRLF pairs; the line end that closes the
+	// message on the wire is not part of what was written.
+	text := strings.TrimSuffix(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
 	return Message{Header: pm.Header, Subject: subject, Body: text, Raw: raw}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"strconv"
 	"sync"
@@ -68,6 +69,7 @@ func Start(t testing.TB, opts Options) *Server {
 	s := &Server{Host: "127.0.0.1", CertPool: pool, opts: opts}
 	s.srv = gosmtp.NewServer(gosmtp.BackendFunc(s.newSession))
 	s.srv.Domain = "localhost"
+	s.srv.ErrorLog = log.New(io.Discard, "", 0) // failed handshakes are what some tests provoke
 	s.srv.AllowInsecureAuth = opts.AllowInsecureAuth
 	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if opts.Mode != Plain {
@@ -89,6 +91,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}()
 	t.Cleanup(func() {
 		_ = s.srv.Close()
+		_ = l.Close() // in case Serve had not registered it yet when Close ran
 		<-done
 	})
 	return s

@@ -178,6 +178,11 @@ type JobUpdate struct {
 	Hosts            map[string]HostCounts
 }
 
+// HasDetails reports whether the update carries anything besides the status.
+func (u JobUpdate) HasDetails() bool {
+	return u.ResultTraceback != nil || u.JobExplanation != nil || u.HostStatusCounts != nil || u.Hosts != nil
+}
+
 // LaunchRequest holds what a launch accepts.
 type LaunchRequest struct {
 	Kind           JobKind

@@ -254,16 +254,18 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 		if err != nil {
 			return err
 		}
-		if herald.Finished(j.Status) {
-			if u.Status == j.Status || u.Status == "" {
-				job = j // repeating the final status changes nothing
+		if u.Status == "" || u.Status == j.Status {
+			// No move: details (host counts, traceback) may still arrive,
+			// for a finished job too, but nothing fires again.
+			job = j
+			if !u.HasDetails() {
 				return nil
 			}
-			return herald.Errorf(herald.ECONFLICT, "Job %d is already %s.", j.ID, j.Status)
+			applyDetails(j, u)
+			return s.saveJob(ctx, tx, j)
 		}
-		if u.Status == "" || u.Status == j.Status {
-			job = j
-			return nil
+		if herald.Finished(j.Status) {
+			return herald.Errorf(herald.ECONFLICT, "Job %d is already %s.", j.ID, j.Status)
 		}
 		if !herald.ValidJobStatus(u.Status) {
 			return herald.FieldError("status", "\"%s\" is not a valid choice.", u.Status)
@@ -316,6 +318,11 @@ func applyUpdate(j *herald.Job, u herald.JobUpdate, now time.Time) {
 		}
 		j.Failed = u.Status != herald.StatusSuccessful
 	}
+	applyDetails(j, u)
+}
+
+// applyDetails applies the parts of a report other than the status.
+func applyDetails(j *herald.Job, u herald.JobUpdate) {
 	if u.ResultTraceback != nil {
 		j.ResultTraceback = *u.ResultTraceback
 	}

@@ -289,7 +289,10 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 		}
 		news := render(j, trigger, notifiers)
 		fired = len(news)
-		return s.insertNotifications(ctx, tx, j, news)
+		if err := s.insertNotifications(ctx, tx, j, news); err != nil || fired == 0 {
+			return err
+		}
+		return s.signal(ctx, tx) // other instances wake at commit
 	})
 	if err != nil {
 		return nil, err

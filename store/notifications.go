@@ -110,8 +110,12 @@ func (s *Store) CreateTestNotification(ctx context.Context, n herald.NewNotifica
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		now := s.nowMicros()
-		return tx.QueryRowContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, event, due_at, created, modified)
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, event, due_at, created, modified)
 			VALUES (?, ?, 'pending', ?, ?, ?, 'test', ?, ?, ?) RETURNING id`), n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, now, now, now).Scan(&id)
+		if err != nil {
+			return err
+		}
+		return s.signal(ctx, tx)
 	})
 	if err != nil {
 		return nil, err

@@ -47,6 +47,9 @@ type Store struct {
 	waiters []chan struct{} // woken after notifications are committed
 
 	rebindCache sync.Map // query text → PostgreSQL text
+
+	stopListen context.CancelFunc // PostgreSQL: ends the LISTEN loop (listen.go)
+	listenDone chan struct{}
 }
 
 // Open connects to the database named by url ("sqlite:path", "sqlite:///abs",
@@ -86,6 +89,11 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.dialect == Postgres {
+		lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopListen, s.listenDone = stop, make(chan struct{})
+		go func() { defer close(s.listenDone); s.listen(lctx) }()
 	}
 	return s, nil
 }
@@ -145,6 +153,10 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.stopListen != nil {
+		s.stopListen()
+		<-s.listenDone
+	}
 	err := s.db.Close()
 	if s.rdb != s.db && s.rdb != nil {
 		s.rdb.Close()
@@ -204,7 +216,8 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// Wake returns a channel that receives after notifications are committed by this process.
+// Wake returns a channel that receives after notifications are committed by
+// this process or, on PostgreSQL, by any instance sharing the database.
 func (s *Store) Wake() <-chan struct{} {
 	ch := make(chan struct{}, 1)
 	s.mu.Lock()

@@ -303,18 +303,22 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 	return job, nil
 }
 
+// applyUpdate moves the job. Times are cut to microseconds, as they are
+// stored, so that the answer to a report shows what a later GET shows
+// (elapsed included).
 func applyUpdate(j *herald.Job, u herald.JobUpdate, now time.Time) {
+	now = now.Truncate(time.Microsecond)
 	j.Status = u.Status
 	switch {
 	case u.Started != nil:
-		t := u.Started.UTC()
+		t := u.Started.UTC().Truncate(time.Microsecond)
 		j.Started = &t
 	case j.Started == nil && (u.Status == herald.StatusRunning || herald.Finished(u.Status)):
 		j.Started = &now
 	}
 	if herald.Finished(u.Status) {
 		if u.Finished != nil {
-			t := u.Finished.UTC()
+			t := u.Finished.UTC().Truncate(time.Microsecond)
 			j.Finished = &t
 		} else {
 			j.Finished = &now

@@ -13,6 +13,10 @@ import (
 // by one instance is claimed at once by any other, not at its next poll.
 const channel = "herald_notifications"
 
+// Listening reports whether the store hears other instances' writes at once
+// (PostgreSQL with its LISTEN connection up); otherwise the poll finds them.
+func (s *Store) Listening() bool { return s.listening.Load() }
+
 // signal asks PostgreSQL to wake every listening instance when tx commits
 // (NOTIFY is delivered at commit, and not at all on rollback). SQLite has
 // one process, which Store.wake already covers.
@@ -66,6 +70,8 @@ func (s *Store) listenOnce(ctx context.Context, connected func()) error {
 	}
 	connected()
 	s.wake() // whatever was written while nobody listened
+	s.listening.Store(true)
+	defer s.listening.Store(false)
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err

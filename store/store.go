@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -50,6 +51,7 @@ type Store struct {
 
 	stopListen context.CancelFunc // PostgreSQL: ends the LISTEN loop (listen.go)
 	listenDone chan struct{}
+	listening  atomic.Bool // the LISTEN connection is up
 }
 
 // Open connects to the database named by url ("sqlite:path", "sqlite:///abs",

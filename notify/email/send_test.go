@@ -361,4 +361,19 @@ func TestSendConnectionFailures(t *testing.T) {
 			}
 		})
 	}
+	t.Run("config timeout without a deadline", func(t *testing.T) {
+		port := tests[1].listen(t)
+		c, problems := notify.Validate(Spec(), map[string]any{
+			"host": "127.0.0.1", "port": float64(port), "sender": "herald@example.com", "recipients": []any{"ops@example.com"},
+			"timeout": float64(1),
+		})
+		if len(problems) > 0 {
+			t.Fatal(problems)
+		}
+		res, err := Spec().New(notify.Env{}).Send(context.Background(), c, notify.Message{Subject: "s", Body: "b"})
+		wantClass(t, err, notify.ClassTransient)
+		if res.Sent != 0 {
+			t.Errorf("sent = %d, want 0", res.Sent)
+		}
+	})
 }

@@ -259,7 +259,11 @@ func quit(c *conn) {
 	if c.send("QUIT :Herald notification sent") != nil {
 		return
 	}
-	_ = c.nc.SetReadDeadline(time.Now().Add(time.Second))
+	deadline := time.Now().Add(time.Second)
+	if dl, ok := c.ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	_ = c.nc.SetReadDeadline(deadline)
 	for {
 		if _, err := c.next(); err != nil {
 			return

@@ -7,7 +7,7 @@ import (
 	"github.com/herald-notify/herald/notify/email"
 	"github.com/herald-notify/herald/notify/grafana"
 	"github.com/herald-notify/herald/notify/hipchat"
-	// "github.com/herald-notify/herald/notify/irc"
+	"github.com/herald-notify/herald/notify/irc"
 	"github.com/herald-notify/herald/notify/mattermost"
 	"github.com/herald-notify/herald/notify/pagerduty"
 	"github.com/herald-notify/herald/notify/rocketchat"
@@ -27,7 +27,7 @@ func Types() map[string]*notify.Spec {
 		rocketchat.Spec(),
 		pagerduty.Spec(),
 		twilio.Spec(),
-		// irc.Spec(),
+		irc.Spec(),
 		webhook.Spec(),
 		grafana.Spec(),
 	} {

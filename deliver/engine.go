@@ -256,6 +256,16 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 		return out
 	}
 	out.Error = scrub(err.Error(), secrets)
+	if ctx.Err() != nil {
+		// The shutdown timeout cut the attempt short: the receiver never
+		// answered, so this is no failure of theirs. Hand the row back due at
+		// once (API.md §0) instead of backing off, or failing it when this
+		// was its last attempt.
+		out.Status = herald.NotificationPending
+		out.Error = "attempt interrupted by shutdown: " + out.Error
+		out.RetryAt = &out.At
+		return out
+	}
 	class, retryAfter := notify.Classify(err)
 	switch {
 	case class == notify.ClassPermanent:

@@ -304,3 +304,9 @@ func decode(t *testing.T, b []byte) map[string]any {
 	}
 	return m
 }
+
+// basicAuth reads the HTTP Basic credentials of a recorded request's header.
+func basicAuth(h http.Header) (user, pass string, ok bool) {
+	r := &http.Request{Header: h}
+	return r.BasicAuth()
+}

@@ -165,4 +165,3 @@ func secretKey(c serveConfig, getenv func(string) string, log *slog.Logger) (str
 	}
 	return key, nil
 }
-

@@ -186,7 +186,6 @@ func (s *Server) WaitNotification(id int64, within time.Duration) map[string]any
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-
 // PostgresURL returns a new PostgreSQL database for the test, dropped at its
 // end, or skips the test when no server answers (CI always has one).
 func PostgresURL(t testing.TB) string {

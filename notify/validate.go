@@ -96,11 +96,11 @@ func convert(kind Kind, v any) (any, bool) {
 			return int64(n), true
 		case json.Number:
 			i, err := n.Int64()
-			return i, err == nil
+			return i, err == nil && exactInFloat(i)
 		case int64:
-			return n, true
+			return n, exactInFloat(n)
 		case int:
-			return int64(n), true
+			return int64(n), exactInFloat(int64(n))
 		}
 		return nil, false
 	case List:
@@ -138,6 +138,11 @@ func convert(kind Kind, v any) (any, bool) {
 	}
 	return nil, false
 }
+
+// exactInFloat reports whether n survives the store's JSON round trip, which
+// decodes numbers as float64: the same bound the float64 case applies, so a
+// config accepted once is accepted again after it is stored.
+func exactInFloat(n int64) bool { return n >= -1<<53 && n <= 1<<53 }
 
 // CheckURL reports a problem when c[key] is set and is not an absolute http(s) URL.
 func CheckURL(c Config, key string) []string {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/herald-notify/herald/internal/heraldtest"
 	"github.com/herald-notify/herald/internal/testpeer/smtp"
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/registry"
 )
 
 // baseURL is the public URL heraldtest gives every server; messages link to it.
@@ -84,6 +86,15 @@ func TestNotifiers(t *testing.T) {
 		types = append(types, typ)
 	}
 	sort.Strings(types)
+	// Every type Herald offers has its cases here.
+	var offered []string
+	for typ := range registry.Types() {
+		offered = append(offered, typ)
+	}
+	sort.Strings(offered)
+	if !reflect.DeepEqual(types, offered) {
+		t.Errorf("end-to-end cases exist for %v, but Herald offers %v", types, offered)
+	}
 	for _, typ := range types {
 		t.Run(typ, func(t *testing.T) {
 			t.Parallel()
@@ -92,7 +103,7 @@ func TestNotifiers(t *testing.T) {
 	}
 }
 
-// scene is one case: its own job template ("Ping") to hang notifiers on.
+// scene is one case: its own job template, named after the test, to hang notifiers on.
 type scene struct {
 	*world
 	t        *testing.T

@@ -86,6 +86,14 @@ func Start(t testing.TB, opts Options) *Server {
 	return &Server{URL: "http://" + ln.Addr().String(), Service: svc, t: t, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
+// For returns the same server with requests failing t instead of the test
+// that started it (for subtests sharing one server).
+func (s *Server) For(t testing.TB) *Server {
+	c := *s
+	c.t = t
+	return &c
+}
+
 // Response is an answer: its status, headers and body.
 type Response struct {
 	Status int

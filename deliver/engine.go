@@ -198,7 +198,9 @@ func (e *Engine) start(ctx context.Context, wg *sync.WaitGroup, claimed []*store
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-e.slots }()
+			// The slot is freed by writeResults once the outcome is recorded:
+			// a row sent but not yet recorded is still in flight, and a crash
+			// then may send it again; so at most Workers rows are ever at risk.
 			if n != nil {
 				defer e.unreserve(n.ID)
 			}
@@ -380,6 +382,9 @@ func (e *Engine) writeResults() {
 				break
 			}
 			time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+		}
+		for range batch {
+			<-e.slots
 		}
 		batch = batch[:0]
 	}

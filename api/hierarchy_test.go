@@ -96,6 +96,7 @@ func nfRunJob(t *testing.T, s *heraldtest.Server, k nfKind, tree nfTree, statuse
 func TestHierarchy(t *testing.T) {
 	t.Parallel()
 	s := heraldtest.Start(t, heraldtest.Options{})
+	nfWarm(t, s)
 	t.Run("Attach", func(t *testing.T) { testAttachLists(t, s) })
 	for _, k := range nfKinds {
 		t.Run(k.kind, func(t *testing.T) { testHierarchyKind(t, s, k) })

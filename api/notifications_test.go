@@ -21,6 +21,7 @@ import (
 func TestNotifications(t *testing.T) {
 	t.Parallel()
 	s := heraldtest.Start(t, heraldtest.Options{})
+	nfWarm(t, s)
 	for name, f := range map[string]func(*testing.T, *heraldtest.Server){
 		"ListFilterSearch": testNotificationsList, "Test": testNotifierTest, "Recent": testRecentNotifications,
 		"DeleteWhilePending": testDeleteWhilePending, "CustomMessages": testCustomMessages,

@@ -79,6 +79,14 @@ func nfSpec(t *testing.T, typ string) *notify.Spec {
 	return spec
 }
 
+// nfWarm makes one authenticated request so the server caches the admin's
+// credentials: otherwise each parallel subtest's first request runs bcrypt
+// at once, which costs seconds of CPU under -race.
+func nfWarm(t *testing.T, s *heraldtest.Server) {
+	t.Helper()
+	nfMust(t, s, http.StatusOK, "GET", "/api/v1/organizations/", nil)
+}
+
 // nfMust sends a request and fails t (not the server's test: subtests share
 // servers) unless the status is want; it returns the decoded object.
 func nfMust(t *testing.T, s *heraldtest.Server, want int, method, path string, body any) map[string]any {
@@ -222,6 +230,7 @@ func nfShown(t *testing.T, spec *notify.Spec, in map[string]any) any {
 func TestNotifiers(t *testing.T) {
 	t.Parallel()
 	s := heraldtest.Start(t, heraldtest.Options{})
+	nfWarm(t, s)
 	for name, f := range map[string]func(*testing.T, *heraldtest.Server){
 		"CRUD": testNotifierCRUD, "Defaults": testNotifierDefaults, "Validation": testNotifierValidation,
 		"Fields": testNotifierFields, "FilterForbidden": testNotifierFilterForbidden,

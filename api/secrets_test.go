@@ -50,6 +50,7 @@ func TestSecrets(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "herald.db")
 	s := heraldtest.Start(t, heraldtest.Options{DatabaseURL: "sqlite:" + dbPath})
+	nfWarm(t, s)
 	rc := nfNewReceiver(t, http.StatusOK, nil)
 	t.Run("group", func(t *testing.T) {
 		t.Run("Masked", func(t *testing.T) { testSecretsMasked(t, s) })

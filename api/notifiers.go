@@ -139,10 +139,9 @@ func (s *server) notifierFromBody(fields map[string]json.RawMessage, old *herald
 	if v, ok := fe.str(fields, "description", false, 0); ok {
 		n.Description = v
 	}
+	// An omitted field keeps its value, on PUT as on PATCH (as AWX does).
 	if v, present := fe.ref(fields, "organization", false); present {
 		n.Organization = v
-	} else if !partial && old != nil {
-		n.Organization = nil
 	}
 	if v, ok := fe.str(fields, "notification_type", !partial, 32); ok {
 		if s.Types[v] == nil {

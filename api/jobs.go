@@ -150,6 +150,10 @@ func (s *server) updateJob(kind herald.JobKind) http.HandlerFunc {
 		}
 		u, err := jobUpdate(fields)
 		if err != nil {
+			// A missing job is a 404 before any complaint about the report.
+			if _, gerr := s.store.GetJob(r.Context(), kind, id); gerr != nil {
+				err = gerr
+			}
 			s.writeError(w, r, err)
 			return
 		}

@@ -63,6 +63,26 @@ var kindCases = []kindCase{
 		org:        func(f fixture) any { return nil }},
 }
 
+func TestJobs(t *testing.T) {
+	t.Parallel()
+	group{
+		{"LaunchEveryKind", testLaunchEveryKind},
+		{"LaunchJobShowsProjectInventoryPlaybook", testLaunchJobShowsProjectInventoryPlaybook},
+		{"LaunchMissingTemplate", testLaunchMissingTemplate},
+		{"LaunchIdempotencyKey", testLaunchIdempotencyKey},
+		{"LaunchExtraVars", testLaunchExtraVars},
+		{"StatusMoves", testJobStatusMoves},
+		{"FinishedIsFinal", testJobFinishedIsFinal},
+		{"BadReport", testJobBadReport},
+		{"ReportFields", testJobReportFields},
+		{"StatusEveryKind", testJobStatusEveryKind},
+		{"RepeatedStatusFiresNothing", testJobRepeatedStatusFiresNothing},
+		{"UnifiedJobs", testUnifiedJobs},
+		{"CollectionsAreNotWritable", testJobCollectionsAreNotWritable},
+		{"ListFilters", testListJobFilters},
+	}.run(t, heraldtest.Start(t, heraldtest.Options{}))
+}
+
 // body returns the launch body with extra fields merged in.
 func (k kindCase) body(f fixture, extra map[string]any) map[string]any {
 	b := map[string]any{}
@@ -87,13 +107,11 @@ func report(t *testing.T, s *heraldtest.Server, path string, want int, body map[
 	return must(t, s, want, "PATCH", path, body)
 }
 
-func TestLaunchEveryKind(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testLaunchEveryKind(t *testing.T, s *heraldtest.Server) {
 	for _, k := range kindCases {
 		t.Run(k.kind, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, s, k.kind)
+			f := newFixture(t, s, "launch "+k.kind)
 			r := s.Do("POST", k.launchPath(f), k.body(f, nil))
 			if r.Status != http.StatusCreated {
 				t.Fatalf("launch: %d %s", r.Status, r.Body)
@@ -153,9 +171,7 @@ func TestLaunchEveryKind(t *testing.T) {
 	}
 }
 
-func TestLaunchJobShowsProjectInventoryPlaybook(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testLaunchJobShowsProjectInventoryPlaybook(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "pb")
 	j := must(t, s, http.StatusCreated, "POST", objPath("job_templates", f.jobTemplate)+"launch/", map[string]any{"limit": "web*"})
 	if num(j["project"]) != f.project || num(j["inventory"]) != f.inventory || j["playbook"] != "site.yml" || j["limit"] != "web*" {
@@ -167,9 +183,7 @@ func TestLaunchJobShowsProjectInventoryPlaybook(t *testing.T) {
 	}
 }
 
-func TestLaunchMissingTemplate(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testLaunchMissingTemplate(t *testing.T, s *heraldtest.Server) {
 	for _, path := range []string{
 		"/api/v1/job_templates/9999/launch/", "/api/v1/projects/9999/update/", "/api/v1/inventory_sources/9999/update/",
 		"/api/v1/workflow_job_templates/9999/launch/", "/api/v1/system_job_templates/9999/launch/",
@@ -187,13 +201,11 @@ func TestLaunchMissingTemplate(t *testing.T) {
 	})
 }
 
-func TestLaunchIdempotencyKey(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testLaunchIdempotencyKey(t *testing.T, s *heraldtest.Server) {
 	for _, k := range kindCases {
 		t.Run(k.kind, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, s, k.kind)
+			f := newFixture(t, s, "idem "+k.kind)
 			key := "key-" + k.kind
 			first := must(t, s, http.StatusCreated, "POST", k.launchPath(f), k.body(f, nil), "Idempotency-Key", key)
 			again := must(t, s, http.StatusOK, "POST", k.launchPath(f), k.body(f, nil), "Idempotency-Key", key)
@@ -218,9 +230,7 @@ func TestLaunchIdempotencyKey(t *testing.T) {
 	})
 }
 
-func TestLaunchExtraVars(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testLaunchExtraVars(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "vars")
 	cases := []struct {
 		name  string
@@ -269,9 +279,7 @@ type step struct {
 	status string // the job's status after the step
 }
 
-func TestJobStatusMoves(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testJobStatusMoves(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "moves")
 	st := func(status string) map[string]any { return map[string]any{"status": status} }
 	cases := []struct {
@@ -348,9 +356,7 @@ func requireTimes(t *testing.T, j map[string]any) {
 	}
 }
 
-func TestJobFinishedIsFinal(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testJobFinishedIsFinal(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "final")
 	for _, final := range []string{"successful", "failed", "error", "canceled"} {
 		t.Run(final, func(t *testing.T) {
@@ -379,9 +385,7 @@ func TestJobFinishedIsFinal(t *testing.T) {
 	}
 }
 
-func TestJobBadReport(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testJobBadReport(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "bad")
 	cases := []struct {
 		name, field string
@@ -411,9 +415,7 @@ func TestJobBadReport(t *testing.T) {
 	}
 }
 
-func TestJobReportFields(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testJobReportFields(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "fields")
 	self := objPath("jobs", launch(t, s, kindCases[0], f))
 	j := report(t, s, self, http.StatusOK, map[string]any{"status": "running", "started": "2026-11-24T11:00:00+01:00"})
@@ -445,13 +447,11 @@ func TestJobReportFields(t *testing.T) {
 	}
 }
 
-func TestJobStatusEveryKind(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testJobStatusEveryKind(t *testing.T, s *heraldtest.Server) {
 	for _, k := range kindCases {
 		t.Run(k.kind, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, s, k.kind)
+			f := newFixture(t, s, "every "+k.kind)
 			self := objPath(k.collection, launch(t, s, k, f))
 			report(t, s, self, http.StatusOK, map[string]any{"status": "running"})
 			j := report(t, s, self, http.StatusOK, map[string]any{"status": "successful"})
@@ -486,9 +486,7 @@ func newReceiver(t *testing.T) *receiver {
 	return rc
 }
 
-func TestJobRepeatedStatusFiresNothing(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testJobRepeatedStatusFiresNothing(t *testing.T, s *heraldtest.Server) {
 	rc := newReceiver(t)
 	f := newFixture(t, s, "repeat")
 	n := create(t, s, "notifiers", webhookNotifier("hook", &f.org, rc.URL))
@@ -512,15 +510,18 @@ func TestJobRepeatedStatusFiresNothing(t *testing.T) {
 	}
 }
 
-func TestUnifiedJobs(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testUnifiedJobs(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "unified")
 	ids := map[int64]string{}
 	for _, k := range kindCases {
 		ids[launch(t, s, k, f)] = k.kind
 	}
-	list := must(t, s, http.StatusOK, "GET", "/api/v1/unified_jobs/", nil)
+	var in []string
+	for id := range ids {
+		in = append(in, fmt.Sprint(id))
+	}
+	mine := "id__in=" + strings.Join(in, ",")
+	list := must(t, s, http.StatusOK, "GET", "/api/v1/unified_jobs/?"+mine, nil)
 	results, _ := list["results"].([]any)
 	if num(list["count"]) != 6 || len(results) != 6 {
 		t.Fatalf("unified_jobs lists %v of 6: %v", list["count"], list)
@@ -534,7 +535,7 @@ func TestUnifiedJobs(t *testing.T) {
 			t.Errorf("url %v", j["url"])
 		}
 	}
-	typed := must(t, s, http.StatusOK, "GET", "/api/v1/unified_jobs/?type=project_update", nil)
+	typed := must(t, s, http.StatusOK, "GET", "/api/v1/unified_jobs/?type=project_update&"+mine, nil)
 	if num(typed["count"]) != 1 {
 		t.Errorf("?type=project_update: %v", typed)
 	}
@@ -546,9 +547,7 @@ func TestUnifiedJobs(t *testing.T) {
 	}
 }
 
-func TestJobCollectionsAreNotWritable(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testJobCollectionsAreNotWritable(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "ro")
 	for _, k := range kindCases {
 		t.Run(k.kind, func(t *testing.T) {

@@ -91,6 +91,12 @@ func handle(mux *http.ServeMux, path string, methods map[string]http.HandlerFunc
 		allowed = append(allowed, m)
 	}
 	sort.Strings(allowed)
+	// A pattern ending in "/" would match every path below it, so that
+	// /organizations/1/nosuch/ served (and DELETE removed) organization 1:
+	// {$} anchors it, and anything else falls through to the 404.
+	if strings.HasSuffix(path, "/") {
+		path += "{$}"
+	}
 	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 		m := r.Method
 		if m == http.MethodHead {

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runLoad drives o.jobs jobs and measures their notifications.
+func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) error {
+	t0 := time.Now()
+	tmpls, err := setup(ctx, a, o, sk.url+"/hook")
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	fmt.Printf("setup: %d templates × %d webhooks in %s\n", o.templates, o.notifiers, time.Since(t0).Round(time.Millisecond))
+
+	smp := startSampler(ctx, srv, a, 500*time.Millisecond)
+	answered := make([]time.Time, o.jobs) // when the successful PATCH was answered
+	jobIDs := make([]int64, o.jobs)
+	var failures atomic.Int64
+	var firstErr atomic.Value
+
+	// The feed offers job numbers, at --offered-rate when set.
+	feed := make(chan int, o.clients)
+	start := time.Now()
+	go func() {
+		defer close(feed)
+		for i := range o.jobs {
+			if o.offeredRate > 0 {
+				if d := time.Until(start.Add(time.Duration(float64(i) / o.offeredRate * float64(time.Second)))); d > 0 {
+					time.Sleep(d)
+				}
+			}
+			select {
+			case feed <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range o.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range feed {
+				var job idOnly
+				err := a.do(ctx, http.StatusCreated, "POST", fmt.Sprintf("/api/v1/job_templates/%d/launch/", tmpls[i%len(tmpls)]), map[string]any{}, &job)
+				if err == nil {
+					err = a.do(ctx, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/jobs/%d/", job.ID), map[string]any{"status": "running"}, nil)
+				}
+				if err == nil {
+					err = a.do(ctx, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/jobs/%d/", job.ID), map[string]any{"status": "successful"}, nil)
+				}
+				if err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				answered[i], jobIDs[i] = time.Now(), job.ID
+			}
+		}()
+	}
+	wg.Wait()
+	driven := time.Since(start)
+	okJobs := o.jobs - int(failures.Load())
+	expected := okJobs * o.notifiers
+	fmt.Printf("jobs: %d run in %s (%.0f jobs/s, %.0f API requests/s), %d failed", okJobs, driven.Round(time.Millisecond),
+		float64(okJobs)/driven.Seconds(), 3*float64(okJobs)/driven.Seconds(), failures.Load())
+	if e := firstErr.Load(); e != nil {
+		fmt.Printf(" (first: %v)", e)
+	}
+	fmt.Println()
+
+	// Wait for the deliveries, bounded by --timeout after the last job.
+	deadline := time.Now().Add(o.timeout)
+	for sk.distinct() < expected && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	smp.stop()
+	first, repeats := sk.snapshot()
+
+	when := make(map[int64]time.Time, okJobs)
+	for i, id := range jobIDs {
+		if id != 0 {
+			when[id] = answered[i]
+		}
+	}
+	var lat []time.Duration
+	var last time.Time
+	early := 0
+	for _, arr := range first {
+		at, ok := when[arr.job]
+		if !ok {
+			continue
+		}
+		d := arr.at.Sub(at)
+		if d < 0 { // delivered before the client read the PATCH's answer
+			early, d = early+1, 0
+		}
+		lat = append(lat, d)
+		if arr.at.After(last) {
+			last = arr.at
+		}
+	}
+	sortDurations(lat)
+	delivered := len(lat)
+	span := last.Sub(start)
+	rate := float64(delivered) / span.Seconds()
+
+	fmt.Printf("notifications: %d of %d delivered, %d lost (not received within %s), %d duplicated\n",
+		delivered, expected, expected-delivered, o.timeout, repeats)
+	fmt.Printf("end-to-end rate: %.0f notifications/s (first job started → last notification received: %s)\n", rate, span.Round(time.Millisecond))
+	fmt.Printf("latency (successful PATCH answered → sink received): p50 %s  p95 %s  p99 %s  max %s  (%d arrived before the answer)\n",
+		percentile(lat, 50).Round(time.Microsecond), percentile(lat, 95).Round(time.Microsecond),
+		percentile(lat, 99).Round(time.Microsecond), percentile(lat, 100).Round(time.Microsecond), early)
+	if rss, peak, ok := srv.memory(); ok {
+		fmt.Printf("server memory: RSS %.1f MiB now, peak (VmHWM) %.1f MiB\n", rss, peak)
+	}
+	fmt.Printf("server goroutines: peak %.0f (sampled every 500ms), at the end %.0f; peak queue depth %.0f\n",
+		smp.goroutines, smp.lastGoroutines, smp.queue)
+
+	// The yardstick: the same number of posts from a plain Go loop.
+	plainRate, err := plainLoop(ctx, sk, o.clients, max(expected, 1))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("plain Go HTTP loop (%d goroutines, %d posts to the same sink): %.0f posts/s; Herald end to end is %.3f of it\n",
+		o.clients, max(expected, 1), plainRate, rate/plainRate)
+	return nil
+}
+
+// plainLoop posts n job-sized JSON bodies to the sink from c goroutines,
+// with a client set up as Herald's webhook sender's is.
+func plainLoop(ctx context.Context, sk *sink, c, n int) (float64, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	hc := &http.Client{Transport: t, Timeout: 30 * time.Second}
+	body := []byte(`{"id":1,"name":"bench 1","url":"http://127.0.0.1/#/jobs/playbook/1","created_by":"admin","started":"2026-11-25T10:00:00.000000Z","finished":"2026-11-25T10:00:01.000000Z","status":"successful","traceback":"","friendly_name":"Job","inventory":null,"project":"bench","playbook":"site.yml","limit":"","extra_vars":"{}","hosts":{}}`)
+	before := sk.plain.Load()
+	start := time.Now()
+	err := parallel(ctx, c, n, func(i int) error {
+		req, _ := http.NewRequestWithContext(ctx, "POST", sk.url+"/plain", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("plain-%d", i))
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("plain loop: %w", err)
+	}
+	return float64(sk.plain.Load()-before) / time.Since(start).Seconds(), nil
+}

@@ -1,0 +1,93 @@
+// Command heraldbench measures Herald end to end: it starts `herald serve`
+// (or targets a running one with --url), makes job templates whose success
+// list has webhook notifiers pointing at a sink it runs itself, drives jobs
+// through the API with concurrent clients, and reports how fast and how
+// late notifications reach the sink, what was lost or repeated, the
+// server's peak memory and goroutines, and, as a yardstick, how fast a plain
+// Go HTTP loop posts the same number of bodies to the same sink.
+//
+// --pending K instead fills the queue with K pending notifications for a
+// receiver that is down and reports the server's memory while it holds them.
+//
+// Every phase is bounded: the run stops by itself.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+type options struct {
+	herald, url, username, password, dataDir string
+	serveArgs                                stringList
+	templates, notifiers, jobs, clients      int
+	offeredRate                              float64
+	timeout                                  time.Duration
+	pending, pendingBatch                    int
+	observe                                  time.Duration
+	inProcess                                bool
+	cpuProfile                               string
+}
+
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	var o options
+	flag.StringVar(&o.herald, "herald", "", "path of the herald binary to run as `herald serve` (or --url, or --in-process)")
+	flag.StringVar(&o.url, "url", "", "URL of a running Herald instead of starting one")
+	flag.StringVar(&o.username, "username", "admin", "with --url: a superuser's name")
+	flag.StringVar(&o.password, "password", os.Getenv("HERALD_PASSWORD"), "with --url: its password (default $HERALD_PASSWORD)")
+	flag.StringVar(&o.dataDir, "data-dir", "", "data directory of the started server (default: a new temporary one, removed after)")
+	flag.Var(&o.serveArgs, "serve-arg", "extra argument for `herald serve` (repeatable), e.g. --serve-arg=--workers=64")
+	flag.IntVar(&o.templates, "templates", 50, "job templates")
+	flag.IntVar(&o.notifiers, "notifiers", 1, "webhook notifiers on each template's success list (notifications per job)")
+	flag.IntVar(&o.jobs, "jobs", 20000, "jobs to run (launch, running, successful)")
+	flag.IntVar(&o.clients, "clients", 32, "concurrent API clients (and goroutines of the plain HTTP loop)")
+	flag.Float64Var(&o.offeredRate, "offered-rate", 0, "jobs started per second (0: as fast as the clients go)")
+	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long to wait for deliveries after the last job; later ones count as lost")
+	flag.IntVar(&o.pending, "pending", 0, "instead: insert this many pending notifications and report the server's memory")
+	flag.IntVar(&o.pendingBatch, "pending-batch", 20000, "rows per transaction in --pending")
+	flag.DurationVar(&o.observe, "observe", 15*time.Second, "with --pending: how long to watch the server after inserting")
+	flag.BoolVar(&o.inProcess, "in-process", false, "run the service inside this process (for --cpuprofile; memory figures then include the clients)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (use with --in-process)")
+	flag.Parse()
+	if err := o.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "heraldbench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "heraldbench:", err)
+		os.Exit(1)
+	}
+}
+
+func (o *options) check() error {
+	modes := 0
+	for _, set := range []bool{o.herald != "", o.url != "", o.inProcess} {
+		if set {
+			modes++
+		}
+	}
+	switch {
+	case modes != 1:
+		return fmt.Errorf("give exactly one of --herald PATH, --url URL or --in-process")
+	case o.templates < 1 || o.notifiers < 1 || o.jobs < 1 || o.clients < 1:
+		return fmt.Errorf("--templates, --notifiers, --jobs and --clients must be positive")
+	case o.pending > 0 && o.url != "":
+		return fmt.Errorf("--pending writes into the server's SQLite file: start the server (--herald or --in-process)")
+	case o.url != "" && o.password == "":
+		return fmt.Errorf("--url needs --password (or HERALD_PASSWORD)")
+	case o.cpuProfile != "" && !o.inProcess:
+		return fmt.Errorf("--cpuprofile profiles this process: use it with --in-process")
+	}
+	return nil
+}

@@ -198,9 +198,12 @@ func (e *Engine) start(ctx context.Context, wg *sync.WaitGroup, claimed []*store
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// The slot is freed by writeResults once the outcome is recorded:
-			// a row sent but not yet recorded is still in flight, and a crash
-			// then may send it again; so at most Workers rows are ever at risk.
+			// The slot is freed once the outcome is handed to the writer, not
+			// once it is recorded: waiting for the single SQLite writer there
+			// made claiming stall behind API writes (p50 latency 26ms → 930ms
+			// under heraldbench). A crash may so resend, besides the attempts
+			// in flight, the outcomes still queued for the writer.
+			defer func() { <-e.slots }()
 			if n != nil {
 				defer e.unreserve(n.ID)
 			}
@@ -382,9 +385,6 @@ func (e *Engine) writeResults() {
 				break
 			}
 			time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
-		}
-		for range batch {
-			<-e.slots
 		}
 		batch = batch[:0]
 	}

@@ -164,4 +164,3 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func sortDurations(d []time.Duration) {
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 }
-

@@ -80,6 +80,7 @@ func TestJobs(t *testing.T) {
 		{"UnifiedJobs", testUnifiedJobs},
 		{"CollectionsAreNotWritable", testJobCollectionsAreNotWritable},
 		{"ListFilters", testListJobFilters},
+		{"Tour", testTour},
 	}.run(t, heraldtest.Start(t, heraldtest.Options{}))
 }
 
@@ -564,13 +565,11 @@ func testJobCollectionsAreNotWritable(t *testing.T, s *heraldtest.Server) {
 	}
 }
 
-// TestTour follows the README's five-minute tour: an organization, a
+// testTour follows the README's five-minute tour: an organization, a
 // project, a job template, a webhook notifier on the organization's error
 // list, its test, effective_notifiers, a launch, running, failed, and the
 // notification that reaches the receiver. Each answer is checked as API.md has it.
-func TestTour(t *testing.T) {
-	t.Parallel()
-	s := heraldtest.Start(t, heraldtest.Options{})
+func testTour(t *testing.T, s *heraldtest.Server) {
 	rc := newReceiver(t)
 
 	org := must(t, s, http.StatusCreated, "POST", "/api/v1/organizations/", map[string]any{"name": "Ops"})

@@ -103,7 +103,7 @@ func (s *Store) gather(ctx context.Context, db interface {
 }
 
 // collect returns the notifiers a job's event fires, each once.
-func (s *Store) collect(ctx context.Context, tx *sql.Tx, j *herald.Job, trigger herald.Trigger) ([]*herald.Notifier, error) {
+func (s *Store) collect(ctx context.Context, tx querier, j *herald.Job, trigger herald.Trigger) ([]*herald.Notifier, error) {
 	fs, err := s.gather(ctx, tx, s.objectLevels(ctx, tx, kindSource[j.Kind], j.Template), trigger)
 	if err != nil {
 		return nil, err
@@ -118,8 +118,8 @@ func (s *Store) collect(ctx context.Context, tx *sql.Tx, j *herald.Job, trigger 
 // EffectiveNotifiers explains which notifiers a job launched from the object
 // would collect for trigger, and from which levels.
 func (s *Store) EffectiveNotifiers(ctx context.Context, objectType string, id int64, trigger herald.Trigger) ([]herald.EffectiveNotifier, error) {
-	levels := s.objectLevels(ctx, s.rdb, objectType, id)
-	fs, err := s.gather(ctx, s.rdb, levels, trigger)
+	levels := s.objectLevels(ctx, s.r, objectType, id)
+	fs, err := s.gather(ctx, s.r, levels, trigger)
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func scanJob(sc interface{ Scan(...any) error }) (*herald.Job, error) {
 
 // GetJob returns the job of kind with id ("" kind: any kind).
 func (s *Store) GetJob(ctx context.Context, kind herald.JobKind, id int64) (*herald.Job, error) {
-	return s.getJob(ctx, s.rdb, kind, id)
+	return s.getJob(ctx, s.r, kind, id)
 }
 
 type queryer interface {
@@ -146,10 +146,10 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 		return nil, 0, err
 	}
 	var count int
-	if err := s.rdb.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM jobs"+where), args...).Scan(&count); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM jobs"+where), args...).Scan(&count); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs"+where+order+window(q)), args...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs"+where+order+window(q)), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -167,7 +167,7 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 
 // launchSource finds what a job of kind launched from template is named and
 // which organization it belongs to.
-func (s *Store) launchSource(ctx context.Context, tx *sql.Tx, kind herald.JobKind, template int64) (name string, org sql.NullInt64, err error) {
+func (s *Store) launchSource(ctx context.Context, tx querier, kind herald.JobKind, template int64) (name string, org sql.NullInt64, err error) {
 	var query string
 	switch kind {
 	case herald.KindJob:
@@ -196,7 +196,7 @@ const idempotencyWindow = 24 * time.Hour
 // within 24 hours it returns that job instead, and created is false.
 func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald.Job, created bool, err error) {
 	var id int64
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx querier) error {
 		now := s.nowMicros()
 		var key any
 		if r.IdempotencyKey != "" {
@@ -249,7 +249,7 @@ type RenderFunc func(job *herald.Job, trigger herald.Trigger, notifiers []*heral
 func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u herald.JobUpdate, render RenderFunc) (*herald.Job, error) {
 	var fired int
 	var job *herald.Job
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx querier) error {
 		j, err := s.getJob(ctx, tx, kind, id)
 		if err != nil {
 			return err
@@ -344,7 +344,7 @@ func applyDetails(j *herald.Job, u herald.JobUpdate) {
 	}
 }
 
-func (s *Store) saveJob(ctx context.Context, tx *sql.Tx, j *herald.Job) error {
+func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) error {
 	var counts, hosts any
 	if j.HostStatusCounts != nil {
 		b, _ := json.Marshal(j.HostStatusCounts)

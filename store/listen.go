@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,7 +19,7 @@ func (s *Store) Listening() bool { return s.listening.Load() }
 // signal asks PostgreSQL to wake every listening instance when tx commits
 // (NOTIFY is delivered at commit, and not at all on rollback). SQLite has
 // one process, which Store.wake already covers.
-func (s *Store) signal(ctx context.Context, tx *sql.Tx) error {
+func (s *Store) signal(ctx context.Context, tx querier) error {
 	if s.dialect != Postgres {
 		return nil
 	}

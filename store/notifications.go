@@ -50,10 +50,10 @@ func (s *Store) ListNotifications(ctx context.Context, q Query) ([]*herald.Notif
 		return nil, 0, err
 	}
 	var count int
-	if err := s.rdb.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM notifications"+where), args...).Scan(&count); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM notifications"+where), args...).Scan(&count); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+notificationColumns+" FROM notifications"+where+order+window(q)), args...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+notificationColumns+" FROM notifications"+where+order+window(q)), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -71,7 +71,7 @@ func (s *Store) ListNotifications(ctx context.Context, q Query) ([]*herald.Notif
 
 // GetNotification returns the notification with id.
 func (s *Store) GetNotification(ctx context.Context, id int64) (*herald.Notification, error) {
-	n, err := scanNotification(s.rdb.QueryRowContext(ctx, s.q("SELECT "+notificationColumns+" FROM notifications WHERE id = ?"), id))
+	n, err := scanNotification(s.r.QueryRowContext(ctx, s.q("SELECT "+notificationColumns+" FROM notifications WHERE id = ?"), id))
 	return n, notFound(err)
 }
 
@@ -84,21 +84,17 @@ func (s *Store) RecentNotifications(ctx context.Context, notifier int64, n int) 
 	return list, err
 }
 
-func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, j *herald.Job, news []herald.NewNotification) error {
+func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification) error {
 	now := s.nowMicros()
 	var kind string
 	var jobID any
 	if j != nil {
 		kind, jobID = string(j.Kind), j.ID
 	}
-	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+	insert := s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified)
+		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	for _, n := range news {
-		if _, err := stmt.ExecContext(ctx, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, kind, jobID, n.Trigger, now, now, now); err != nil {
+		if _, err := tx.ExecContext(ctx, insert, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, kind, jobID, n.Trigger, now, now, now); err != nil {
 			return err
 		}
 	}
@@ -108,7 +104,7 @@ func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, j *herald.J
 // CreateTestNotification writes a pending test notification for a notifier.
 func (s *Store) CreateTestNotification(ctx context.Context, n herald.NewNotification) (*herald.Notification, error) {
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx querier) error {
 		now := s.nowMicros()
 		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, event, due_at, created, modified)
 			VALUES (?, ?, 'pending', ?, ?, ?, 'test', ?, ?, ?) RETURNING id`), n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, now, now, now).Scan(&id)

@@ -54,10 +54,10 @@ func (s *Store) listNotifiers(ctx context.Context, l *listSpec, q Query, fixed .
 		return nil, 0, err
 	}
 	var count int
-	if err := s.rdb.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM "+l.from+where), args...).Scan(&count); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM "+l.from+where), args...).Scan(&count); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+notifierColumnsN+" FROM "+l.from+where+order+window(q)), args...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+notifierColumnsN+" FROM "+l.from+where+order+window(q)), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -75,7 +75,7 @@ func (s *Store) listNotifiers(ctx context.Context, l *listSpec, q Query, fixed .
 
 // GetNotifier returns the notifier with id.
 func (s *Store) GetNotifier(ctx context.Context, id int64) (*herald.Notifier, error) {
-	n, err := scanNotifier(s.rdb.QueryRowContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id = ?"), id))
+	n, err := scanNotifier(s.r.QueryRowContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id = ?"), id))
 	return n, notFound(err)
 }
 
@@ -95,7 +95,7 @@ func encodeNotifier(n *herald.Notifier) (config, messages string) {
 	return string(c), string(m)
 }
 
-func (s *Store) checkOrganization(ctx context.Context, tx *sql.Tx, org *int64) error {
+func (s *Store) checkOrganization(ctx context.Context, tx querier, org *int64) error {
 	if org == nil {
 		return nil
 	}
@@ -109,7 +109,7 @@ func (s *Store) checkOrganization(ctx context.Context, tx *sql.Tx, org *int64) e
 // CreateNotifier stores a new notifier; its secrets must already be encrypted.
 func (s *Store) CreateNotifier(ctx context.Context, n *herald.Notifier) (*herald.Notifier, error) {
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx querier) error {
 		if err := s.checkOrganization(ctx, tx, n.Organization); err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func (s *Store) CreateNotifier(ctx context.Context, n *herald.Notifier) (*herald
 
 // UpdateNotifier replaces a notifier's fields.
 func (s *Store) UpdateNotifier(ctx context.Context, n *herald.Notifier) (*herald.Notifier, error) {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx querier) error {
 		if err := s.checkOrganization(ctx, tx, n.Organization); err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func (s *Store) UpdateNotifier(ctx context.Context, n *herald.Notifier) (*herald
 // DeleteNotifier removes a notifier, its attachments and its finished
 // notifications. It is refused while notifications are still being delivered.
 func (s *Store) DeleteNotifier(ctx context.Context, id int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx querier) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT 1 FROM notifiers WHERE id = ?"), id).Scan(&one); err != nil {
 			return notFound(err)
@@ -170,7 +170,7 @@ func (s *Store) DeleteNotifier(ctx context.Context, id int64) error {
 
 // Attach adds notifier to the object's list for trigger; attaching twice is fine.
 func (s *Store) Attach(ctx context.Context, a herald.Attachment) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx querier) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT 1 FROM notifiers WHERE id = ?"), a.Notifier).Scan(&one); err != nil {
 			return herald.FieldError("id", "Notifier %d does not exist.", a.Notifier)
@@ -183,7 +183,7 @@ func (s *Store) Attach(ctx context.Context, a herald.Attachment) error {
 
 // Detach removes notifier from the object's list; detaching what is not attached is fine.
 func (s *Store) Detach(ctx context.Context, a herald.Attachment) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx querier) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT 1 FROM notifiers WHERE id = ?"), a.Notifier).Scan(&one); err != nil {
 			return herald.FieldError("id", "Notifier %d does not exist.", a.Notifier)

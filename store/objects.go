@@ -73,10 +73,10 @@ func (s *Store) ListObjects(ctx context.Context, t *herald.ObjectType, q Query) 
 		return nil, 0, err
 	}
 	var count int
-	if err := s.rdb.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM "+l.from+where), args...).Scan(&count); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM "+l.from+where), args...).Scan(&count); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+strings.Join(objectColumns(t), ", ")+" FROM "+l.from+where+order+window(q)), args...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+strings.Join(objectColumns(t), ", ")+" FROM "+l.from+where+order+window(q)), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -94,7 +94,7 @@ func (s *Store) ListObjects(ctx context.Context, t *herald.ObjectType, q Query) 
 
 // GetObject returns the object of type t with id.
 func (s *Store) GetObject(ctx context.Context, t *herald.ObjectType, id int64) (herald.Record, error) {
-	row := s.rdb.QueryRowContext(ctx, s.q("SELECT "+strings.Join(objectColumns(t), ", ")+" FROM "+t.Collection+" WHERE id = ?"), id)
+	row := s.r.QueryRowContext(ctx, s.q("SELECT "+strings.Join(objectColumns(t), ", ")+" FROM "+t.Collection+" WHERE id = ?"), id)
 	r, err := scanObject(t, row)
 	return r, notFound(err)
 }
@@ -105,7 +105,7 @@ func (s *Store) ObjectName(ctx context.Context, collection string, id int64) str
 		return ""
 	}
 	var name string
-	s.rdb.QueryRowContext(ctx, s.q("SELECT name FROM "+collection+" WHERE id = ?"), id).Scan(&name)
+	s.r.QueryRowContext(ctx, s.q("SELECT name FROM "+collection+" WHERE id = ?"), id).Scan(&name)
 	return name
 }
 
@@ -113,7 +113,7 @@ func (s *Store) ObjectName(ctx context.Context, collection string, id int64) str
 // fields, already checked for types by the caller.
 func (s *Store) CreateObject(ctx context.Context, t *herald.ObjectType, values map[string]any) (herald.Record, error) {
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx querier) error {
 		if err := s.checkRefs(ctx, tx, t, values); err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Store) CreateObject(ctx context.Context, t *herald.ObjectType, values m
 
 // UpdateObject changes the given fields of an object.
 func (s *Store) UpdateObject(ctx context.Context, t *herald.ObjectType, id int64, values map[string]any) (herald.Record, error) {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx querier) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT 1 FROM "+t.Collection+" WHERE id = ?"), id).Scan(&one); err != nil {
 			return notFound(err)
@@ -173,7 +173,7 @@ func (s *Store) UpdateObject(ctx context.Context, t *herald.ObjectType, id int64
 }
 
 // deriveFields fills read-only fields computed from others.
-func (s *Store) deriveFields(ctx context.Context, tx *sql.Tx, t *herald.ObjectType, values map[string]any) {
+func (s *Store) deriveFields(ctx context.Context, tx querier, t *herald.ObjectType, values map[string]any) {
 	if t.Name != "job_template" {
 		return
 	}
@@ -189,7 +189,7 @@ func (s *Store) deriveFields(ctx context.Context, tx *sql.Tx, t *herald.ObjectTy
 }
 
 // checkRefs turns references to missing objects into field errors.
-func (s *Store) checkRefs(ctx context.Context, tx *sql.Tx, t *herald.ObjectType, values map[string]any) error {
+func (s *Store) checkRefs(ctx context.Context, tx querier, t *herald.ObjectType, values map[string]any) error {
 	problems := map[string][]string{}
 	for _, f := range t.Fields {
 		v, ok := values[f.Name]
@@ -236,7 +236,7 @@ var orgChildren = []struct{ table, what string }{
 // DeleteObject removes an object and its notifier attachments. An organization
 // that still owns objects is refused unless cascade is set.
 func (s *Store) DeleteObject(ctx context.Context, t *herald.ObjectType, id int64, cascade bool) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx querier) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q("SELECT 1 FROM "+t.Collection+" WHERE id = ?"), id).Scan(&one); err != nil {
 			return notFound(err)

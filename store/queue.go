@@ -25,28 +25,30 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 	if s.dialect == Postgres {
 		pick += " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
-		WHERE id IN (`+pick+`) RETURNING `+notificationColumns),
-		owner, micros(now.Add(lease)), micros(now), micros(now), limit)
-	if err != nil {
-		return nil, err
-	}
 	var out []*Claimed
 	jobs := map[int64][]*Claimed{}
-	for rows.Next() {
-		n, err := scanNotification(rows)
+	err := s.tx(ctx, func(tx querier) error {
+		rows, err := tx.QueryContext(ctx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
+		WHERE id IN (`+pick+`) RETURNING `+notificationColumns),
+			owner, micros(now.Add(lease)), micros(now), micros(now), limit)
 		if err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
-		c := &Claimed{Notification: n}
-		out = append(out, c)
-		if n.JobID != 0 {
-			jobs[n.JobID] = append(jobs[n.JobID], c)
+		defer rows.Close()
+		for rows.Next() {
+			n, err := scanNotification(rows)
+			if err != nil {
+				return err
+			}
+			c := &Claimed{Notification: n}
+			out = append(out, c)
+			if n.JobID != 0 {
+				jobs[n.JobID] = append(jobs[n.JobID], c)
+			}
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, s.fillJobTimes(ctx, jobs)
@@ -61,7 +63,7 @@ func (s *Store) fillJobTimes(ctx context.Context, jobs map[int64][]*Claimed) err
 	for id := range jobs {
 		ids = append(ids, id)
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT id, started, finished FROM jobs WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), ids...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, started, finished FROM jobs WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), ids...)
 	if err != nil {
 		return err
 	}
@@ -98,20 +100,16 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 		return nil
 	}
 	retried := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE notifications SET status = ?, error = ?, notifications_sent = notifications_sent + ?, delivered = ?,
+	err := s.tx(ctx, func(tx querier) error {
+		update := s.q(`UPDATE notifications SET status = ?, error = ?, notifications_sent = notifications_sent + ?, delivered = ?,
 			last_attempt_at = ?, next_attempt_at = ?, due_at = ?, lease_owner = NULL, modified = ?
-			WHERE id = ? AND lease_owner = ? AND status = 'pending'`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
+			WHERE id = ? AND lease_owner = ? AND status = 'pending'`)
 		for _, o := range outcomes {
 			due := micros(o.At)
 			if o.RetryAt != nil {
 				due, retried = micros(*o.RetryAt), true
 			}
-			if _, err := stmt.ExecContext(ctx, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"),
+			if _, err := tx.ExecContext(ctx, update, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"),
 				micros(o.At), nullMicros(o.RetryAt), due, micros(o.At), o.ID, o.Owner); err != nil {
 				return err
 			}
@@ -135,9 +133,11 @@ func (s *Store) Release(ctx context.Context, owner string, ids []int64, delay ti
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE notifications SET lease_owner = NULL, due_at = ?, attempts = attempts - 1
+	return s.tx(ctx, func(tx querier) error {
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE notifications SET lease_owner = NULL, due_at = ?, attempts = attempts - 1
 		WHERE lease_owner = ? AND status = 'pending' AND id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), args...)
-	return err
+		return err
+	})
 }
 
 // QueueStats are the queue's depth and the age of its oldest pending row.
@@ -150,7 +150,7 @@ type QueueStats struct {
 func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
 	var st QueueStats
 	var oldest sql.NullInt64
-	err := s.rdb.QueryRowContext(ctx, "SELECT COUNT(*), MIN(created) FROM notifications WHERE status = 'pending'").Scan(&st.Pending, &oldest)
+	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*), MIN(created) FROM notifications WHERE status = 'pending'").Scan(&st.Pending, &oldest)
 	st.OldestCreate = nullTime(oldest)
 	return st, err
 }
@@ -158,7 +158,7 @@ func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
 // NextDue returns when the next pending notification is due (nil: none).
 func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
 	var due sql.NullInt64
-	err := s.rdb.QueryRowContext(ctx, "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'").Scan(&due)
+	err := s.r.QueryRowContext(ctx, "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'").Scan(&due)
 	return nullTime(due), err
 }
 
@@ -172,7 +172,7 @@ func (s *Store) NotifiersByID(ctx context.Context, ids []int64) (map[int64]*hera
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), args...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), args...)
 	if err != nil {
 		return nil, err
 	}

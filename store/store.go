@@ -39,8 +39,10 @@ const (
 // Store is Herald's database. Safe for concurrent use.
 type Store struct {
 	dialect string
-	db      *sql.DB // writes (one connection on SQLite: it has one writer)
-	rdb     *sql.DB // reads (a pool; the same as db on PostgreSQL)
+	db      *sql.DB // writes on PostgreSQL, migrations on both
+	rdb     *sql.DB // the read pool (the same as db on PostgreSQL)
+	r       querier // reads: rdb, through a statement cache on SQLite
+	w       *writer // SQLite's one write connection; nil on PostgreSQL
 	dsn     string
 	now     func() time.Time
 
@@ -67,7 +69,7 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
-		dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		s.dialect, s.dsn = SQLite, dsn
 		if s.db, err = sql.Open("sqlite", dsn); err != nil {
 			return nil, err
@@ -91,6 +93,15 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	s.r = s.rdb
+	if s.dialect == SQLite {
+		w, err := newWriter(ctx, s.db)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.w, s.r = w, cached{direct: s.rdb, cache: newStmtCache(s.rdb.PrepareContext)}
 	}
 	if s.dialect == Postgres {
 		lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -159,6 +170,12 @@ func (s *Store) Close() error {
 		s.stopListen()
 		<-s.listenDone
 	}
+	if s.w != nil {
+		s.w.close()
+	}
+	if c, ok := s.r.(cached); ok {
+		c.cache.close()
+	}
 	err := s.db.Close()
 	if s.rdb != s.db && s.rdb != nil {
 		s.rdb.Close()
@@ -171,7 +188,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	var one int
-	return s.rdb.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
 // SetClock replaces the clock (tests).
@@ -200,22 +217,6 @@ func (s *Store) q(query string) string {
 	out := b.String()
 	s.rebindCache.Store(query, out)
 	return out
-}
-
-// tx runs fn in a write transaction.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }
 
 // Wake returns a channel that receives after notifications are committed by

@@ -127,15 +127,15 @@ func (s *Store) tx(ctx context.Context, fn func(tx querier) error) error {
 	// BEGIN, COMMIT and ROLLBACK must run even when ctx ends half-way, or the
 	// connection would be left inside a transaction.
 	bg := context.WithoutCancel(ctx)
-	if _, err := s.w.conn.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil {
+	if _, err := s.w.q.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(s.w.q); err != nil {
-		s.w.conn.ExecContext(bg, "ROLLBACK")
+		s.w.q.ExecContext(bg, "ROLLBACK")
 		return err
 	}
-	if _, err := s.w.conn.ExecContext(bg, "COMMIT"); err != nil {
-		s.w.conn.ExecContext(bg, "ROLLBACK")
+	if _, err := s.w.q.ExecContext(bg, "COMMIT"); err != nil {
+		s.w.q.ExecContext(bg, "ROLLBACK")
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

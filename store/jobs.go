@@ -95,6 +95,15 @@ type queryer interface {
 }
 
 func (s *Store) getJob(ctx context.Context, db queryer, kind herald.JobKind, id int64) (*herald.Job, error) {
+	j, err := s.readJob(ctx, db, kind, id)
+	if err == nil {
+		s.fillRefs(ctx, s.r, j)
+	}
+	return j, err
+}
+
+// readJob reads a job's own row, without the names around it.
+func (s *Store) readJob(ctx context.Context, db queryer, kind herald.JobKind, id int64) (*herald.Job, error) {
 	j, err := scanJob(db.QueryRowContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs WHERE id = ?"), id))
 	if err != nil {
 		return nil, notFound(err)
@@ -102,7 +111,6 @@ func (s *Store) getJob(ctx context.Context, db queryer, kind herald.JobKind, id 
 	if kind != "" && j.Kind != kind {
 		return nil, errNotFound
 	}
-	s.fillRefs(ctx, db, j)
 	return j, nil
 }
 
@@ -247,17 +255,36 @@ type RenderFunc func(job *herald.Job, trigger herald.Trigger, notifiers []*heral
 // notification per notifier as render builds them, so that a notification
 // exists exactly when the status change does.
 func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u herald.JobUpdate, render RenderFunc) (*herald.Job, error) {
+	// What the event would fire is read before the write transaction, from
+	// the read pool: SQLite has one writer, and the shorter its transactions
+	// the more status changes it takes. A notifier attached or detached at
+	// that very moment may or may not count, as with any concurrent change.
+	before, err := s.readJob(ctx, s.r, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	var notifiers []*herald.Notifier
+	trigger, fires := herald.TriggerFor(u.Status)
+	if fires && render != nil && u.Status != before.Status && !herald.Finished(before.Status) {
+		if notifiers, err = s.collect(ctx, s.r, before, trigger); err != nil {
+			return nil, err
+		}
+		if len(notifiers) > 0 {
+			s.fillRefs(ctx, s.r, before)
+		}
+	}
 	var fired int
 	var job *herald.Job
-	err := s.tx(ctx, func(tx querier) error {
-		j, err := s.getJob(ctx, tx, kind, id)
+	err = s.tx(ctx, func(tx querier) error {
+		j, err := s.readJob(ctx, tx, kind, id)
 		if err != nil {
 			return err
 		}
+		j.Refs = before.Refs
+		job = j
 		if u.Status == "" || u.Status == j.Status {
 			// No move: details (host counts, traceback) may still arrive,
 			// for a finished job too, but nothing fires again.
-			job = j
 			if !u.HasDetails() {
 				return nil
 			}
@@ -273,19 +300,12 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 		if (u.Status == herald.StatusPending || u.Status == herald.StatusWaiting) && j.Status == herald.StatusRunning {
 			return herald.Errorf(herald.ECONFLICT, "Job %d is running; it cannot go back to %s.", j.ID, u.Status)
 		}
-		now := s.now().UTC()
-		applyUpdate(j, u, now)
+		applyUpdate(j, u, s.now().UTC())
 		if err := s.saveJob(ctx, tx, j); err != nil {
 			return err
 		}
-		job = j
-		trigger, ok := herald.TriggerFor(j.Status)
-		if !ok || render == nil {
+		if len(notifiers) == 0 {
 			return nil
-		}
-		notifiers, err := s.collect(ctx, tx, j, trigger)
-		if err != nil || len(notifiers) == 0 {
-			return err
 		}
 		news := render(j, trigger, notifiers)
 		fired = len(news)
@@ -300,12 +320,12 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 	if fired > 0 {
 		s.wake()
 	}
+	if len(notifiers) == 0 {
+		s.fillRefs(ctx, s.r, job)
+	}
 	return job, nil
 }
 
-// applyUpdate moves the job. Times are cut to microseconds, as they are
-// stored, so that the answer to a report shows what a later GET shows
-// (elapsed included).
 func applyUpdate(j *herald.Job, u herald.JobUpdate, now time.Time) {
 	now = now.Truncate(time.Microsecond)
 	j.Status = u.Status

@@ -78,7 +78,9 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		if s.rdb, err = sql.Open("sqlite", dsn); err != nil {
 			return nil, err
 		}
+		// Idle connections are kept: each holds its prepared statements.
 		s.rdb.SetMaxOpenConns(8)
+		s.rdb.SetMaxIdleConns(8)
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
 		db, err := sql.Open("pgx", dbURL)
 		if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -216,7 +217,7 @@ func jobUpdate(fields map[string]json.RawMessage) (herald.JobUpdate, error) {
 }
 
 func strictJSON(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytesReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }

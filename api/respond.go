@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -227,5 +226,3 @@ func jsonType(raw json.RawMessage) string {
 	}
 	return "int"
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,6 +1,9 @@
 package notify
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -118,4 +121,30 @@ func RequestError(prefix string, err error) error {
 		return Permanentf("%s: %v", prefix, err)
 	}
 	return Transient(fmt.Errorf("%s: %w", prefix, err), 0)
+}
+
+// PostJSON posts payload as JSON to url and returns the answer's status and
+// body (capped). A transport failure or a non-2xx answer comes back as a
+// classified error under prefix; a redirect is not followed, so it is an
+// error too: nothing was posted.
+func PostJSON(ctx context.Context, client *http.Client, url, userAgent, prefix string, payload any) (*http.Response, []byte, error) {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return nil, nil, Permanentf("%s: %w", prefix, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, Permanentf("%s: %w", prefix, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, RequestError(prefix, err)
+	}
+	answer := ReadBody(resp)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, answer, StatusError(prefix, resp, answer)
+	}
+	return resp, answer, nil
 }

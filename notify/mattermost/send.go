@@ -1,9 +1,7 @@
 package mattermost
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -29,34 +27,19 @@ type payload struct {
 }
 
 func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
-	body, err := json.Marshal(payload{
+	client := s.client
+	if c.Bool("mattermost_no_verify_ssl") {
+		client = s.insecure
+	}
+	// JSON, with its content type: without it Mattermost expects Slack's payload= form.
+	_, _, err := notify.PostJSON(ctx, client, c.String("mattermost_url"), s.userAgent, errPrefix, payload{
 		Text:     m.Subject,
 		Username: strings.TrimSpace(c.String("mattermost_username")),
 		Channel:  strings.TrimSpace(c.String("mattermost_channel")),
 		IconURL:  strings.TrimSpace(c.String("mattermost_icon_url")),
 	})
 	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.String("mattermost_url"), bytes.NewReader(body))
-	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
-	}
-	// Without this content type Mattermost expects Slack's payload= form.
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", s.userAgent)
-	client := s.client
-	if c.Bool("mattermost_no_verify_ssl") {
-		client = s.insecure
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return notify.Result{}, notify.RequestError(errPrefix, err)
-	}
-	answer := notify.ReadBody(resp)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		// A redirect is an error too: it is not followed, so nothing was posted.
-		return notify.Result{}, notify.StatusError(errPrefix, resp, answer)
+		return notify.Result{}, err
 	}
 	return notify.Result{Sent: 1}, nil
 }

@@ -1,7 +1,6 @@
 package rocketchat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -28,32 +27,17 @@ type payload struct {
 }
 
 func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
-	body, err := json.Marshal(payload{
+	client := s.client
+	if c.Bool("rocketchat_no_verify_ssl") {
+		client = s.insecure
+	}
+	resp, answer, err := notify.PostJSON(ctx, client, c.String("rocketchat_url"), s.userAgent, errPrefix, payload{
 		Text:     m.Subject,
 		Username: strings.TrimSpace(c.String("rocketchat_username")),
 		IconURL:  strings.TrimSpace(c.String("rocketchat_icon_url")),
 	})
 	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.String("rocketchat_url"), bytes.NewReader(body))
-	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", s.userAgent)
-	client := s.client
-	if c.Bool("rocketchat_no_verify_ssl") {
-		client = s.insecure
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return notify.Result{}, notify.RequestError(errPrefix, err)
-	}
-	answer := notify.ReadBody(resp)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		// A redirect is an error too: it is not followed, so nothing was posted.
-		return notify.Result{}, notify.StatusError(errPrefix, resp, answer)
+		return notify.Result{}, err
 	}
 	// Rocket.Chat answers {"success": true}. An explicit false (a script in
 	// the integration refused the message) will not change on a retry. An

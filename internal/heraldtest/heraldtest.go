@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -31,6 +32,7 @@ type Options struct {
 	SecretKey   string // "" for a fixed test key
 	Env         notify.Env
 	Delivery    deliver.Config
+	Log         io.Writer // where the service logs (debug level); nil: nowhere
 }
 
 // Server is a running Herald.
@@ -68,9 +70,13 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	var log *slog.Logger
+	if opts.Log != nil {
+		log = slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	svc, err := service.Open(ctx, service.Config{
 		DatabaseURL: opts.DatabaseURL, SecretKey: opts.SecretKey, AdminPassword: AdminPassword,
-		BaseURL: "https://herald.example.com", Env: opts.Env, Delivery: d,
+		BaseURL: "https://herald.example.com", Env: opts.Env, Delivery: d, Logger: log,
 	})
 	if err != nil {
 		cancel()

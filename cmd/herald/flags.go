@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,7 +24,11 @@ func newSettings(name string, getenv func(string) string, stderr io.Writer, intr
 	s.fs.Usage = func() {
 		fmt.Fprintf(stderr, "%s\n\nFlags (each also read from its environment variable):\n", intro)
 		s.fs.VisitAll(func(f *flag.Flag) {
-			fmt.Fprintf(stderr, "  --%-22s %-28s %s (default %q)\n", f.Name, "$"+s.vars[f.Name], f.Usage, f.DefValue)
+			def := ""
+			if !strings.Contains(f.Usage, "(default") {
+				def = fmt.Sprintf(" (default %q)", f.DefValue)
+			}
+			fmt.Fprintf(stderr, "  --%-22s %-28s %s%s\n", f.Name, "$"+s.vars[f.Name], f.Usage, def)
 		})
 	}
 	return s

@@ -16,7 +16,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle(mux, "/api/v1/ping/", map[string]http.HandlerFunc{"GET": s.ping})
 	mux.HandleFunc("/api/", notFoundHandler)
 	if s.Console != nil {
-		handle(mux, "/", map[string]http.HandlerFunc{"GET": s.Console.ServeHTTP})
+		// Every path below / that nothing else serves is the console's (its files).
+		mux.HandleFunc("/", byMethod(map[string]http.HandlerFunc{"GET": s.Console.ServeHTTP}))
 	} else {
 		mux.HandleFunc("/", notFoundHandler)
 	}

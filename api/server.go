@@ -86,18 +86,24 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 // the API's 405 answer. Patterns carry no method, so that general paths ("/")
 // never conflict with specific ones.
 func handle(mux *http.ServeMux, path string, methods map[string]http.HandlerFunc) {
-	allowed := make([]string, 0, len(methods))
-	for m := range methods {
-		allowed = append(allowed, m)
-	}
-	sort.Strings(allowed)
 	// A pattern ending in "/" would match every path below it, so that
 	// /organizations/1/nosuch/ served (and DELETE removed) organization 1:
 	// {$} anchors it, and anything else falls through to the 404.
 	if strings.HasSuffix(path, "/") {
 		path += "{$}"
 	}
-	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(path, byMethod(methods))
+}
+
+// byMethod dispatches on the request method (HEAD as GET), and answers 405
+// with the methods allowed.
+func byMethod(methods map[string]http.HandlerFunc) http.HandlerFunc {
+	allowed := make([]string, 0, len(methods))
+	for m := range methods {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	return func(w http.ResponseWriter, r *http.Request) {
 		m := r.Method
 		if m == http.MethodHead {
 			m = http.MethodGet
@@ -108,7 +114,7 @@ func handle(mux *http.ServeMux, path string, methods map[string]http.HandlerFunc
 		}
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		detail(w, http.StatusMethodNotAllowed, "Method \"%s\" not allowed.", r.Method)
-	})
+	}
 }
 
 func notFoundHandler(w http.ResponseWriter, r *http.Request) {

@@ -14,3 +14,15 @@ func TestCreateOrganization(t *testing.T) {
 		t.Fatalf("got %v", org)
 	}
 }
+
+func TestConsoleIsServed(t *testing.T) {
+	s := heraldtest.Start(t, heraldtest.Options{})
+	for _, path := range []string{"/", "/console.js", "/console.css"} {
+		if r := s.Do("GET", path, nil); r.Status != http.StatusOK || len(r.Body) == 0 {
+			t.Errorf("GET %s: %d", path, r.Status)
+		}
+	}
+	if r := s.Do("GET", "/nosuch.js", nil); r.Status != http.StatusNotFound {
+		t.Errorf("GET /nosuch.js: %d, want 404", r.Status)
+	}
+}

@@ -52,6 +52,12 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.SecretKey == "" {
 		opts.SecretKey = "test-secret-key-that-is-at-least-32-bytes-long"
 	}
+	// Tests never leave this machine: hosted services default to a closed local port.
+	for _, u := range []*string{&opts.Env.SlackAPIURL, &opts.Env.PagerDutyURL, &opts.Env.TwilioAPIURL} {
+		if *u == "" {
+			*u = "http://127.0.0.1:1/"
+		}
+	}
 	d := opts.Delivery
 	if d.Policy.MaxAttempts == 0 {
 		d.Policy = deliver.Policy{MaxAttempts: 3, Base: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxRetryAfter: 2 * time.Second}

@@ -151,12 +151,13 @@ type Job struct {
 
 // JobRefs are the names of the objects around a job, as messages show them.
 type JobRefs struct {
-	TemplateName string
-	Project      string
-	Inventory    string
-	Playbook     string
-	InventoryID  *int64
-	ProjectID    *int64
+	TemplateName     string
+	OrganizationName string
+	Project          string
+	Inventory        string
+	Playbook         string
+	InventoryID      *int64
+	ProjectID        *int64
 }
 
 // Elapsed is the job's run time in seconds.

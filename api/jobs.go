@@ -30,24 +30,24 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) map[string]any {
 		"job_explanation": j.JobExplanation, "extra_vars": j.ExtraVars, "limit": j.Limit, "host_status_counts": counts, "hosts": hosts,
 		"organization": j.Organization,
 	}
-	link := func(field, collection string, id int64) {
+	link := func(field, collection string, id int64, name string) {
 		out[field] = id
 		related[field] = objectURL(collection, id)
-		summary[field] = map[string]any{"id": id, "name": s.store.ObjectName(r.Context(), collection, id)}
+		summary[field] = map[string]any{"id": id, "name": name}
 	}
 	field := store.KindTemplateField(j.Kind)
-	link(field, herald.ObjectTypeByName(field).Collection, j.Template)
+	link(field, herald.ObjectTypeByName(field).Collection, j.Template, j.Refs.TemplateName)
 	if j.Organization != nil {
-		link("organization", "organizations", *j.Organization)
+		link("organization", "organizations", *j.Organization, j.Refs.OrganizationName)
 	}
 	switch j.Kind {
 	case herald.KindJob:
 		out["playbook"], out["project"], out["inventory"] = j.Refs.Playbook, j.Refs.ProjectID, j.Refs.InventoryID
 		if j.Refs.ProjectID != nil {
-			link("project", "projects", *j.Refs.ProjectID)
+			link("project", "projects", *j.Refs.ProjectID, j.Refs.Project)
 		}
 		if j.Refs.InventoryID != nil {
-			link("inventory", "inventories", *j.Refs.InventoryID)
+			link("inventory", "inventories", *j.Refs.InventoryID, j.Refs.Inventory)
 		}
 	case herald.KindAdHocCommand:
 		out["module_name"], out["module_args"] = j.ModuleName, j.ModuleArgs

@@ -116,30 +116,37 @@ func (s *Store) readJob(ctx context.Context, db queryer, kind herald.JobKind, id
 
 // fillRefs resolves the names messages show (project, inventory, playbook).
 func (s *Store) fillRefs(ctx context.Context, db queryer, j *herald.Job) {
-	switch j.Kind {
-	case herald.KindJob:
-		var project, inventory sql.NullInt64
-		var playbook, tname string
-		if db.QueryRowContext(ctx, s.q("SELECT name, project, inventory, playbook FROM job_templates WHERE id = ?"), j.Template).Scan(&tname, &project, &inventory, &playbook) == nil {
-			j.Refs.TemplateName, j.Refs.Playbook = tname, playbook
-			if project.Valid {
-				j.Refs.ProjectID = &project.Int64
-				db.QueryRowContext(ctx, s.q("SELECT name FROM projects WHERE id = ?"), project.Int64).Scan(&j.Refs.Project)
-			}
-			if inventory.Valid {
-				j.Refs.InventoryID = &inventory.Int64
-				db.QueryRowContext(ctx, s.q("SELECT name FROM inventories WHERE id = ?"), inventory.Int64).Scan(&j.Refs.Inventory)
-			}
-		}
-	case herald.KindAdHocCommand:
-		id := j.Template
-		j.Refs.InventoryID = &id
-		db.QueryRowContext(ctx, s.q("SELECT name FROM inventories WHERE id = ?"), id).Scan(&j.Refs.Inventory)
-	case herald.KindProjectUpdate:
-		id := j.Template
-		j.Refs.ProjectID = &id
-		j.Refs.Project = j.Name
+	var org sql.NullString
+	var orgID any
+	if j.Organization != nil {
+		orgID = *j.Organization
 	}
+	// One query a job: the template's names and the organization's, joined.
+	if j.Kind == herald.KindJob {
+		var project, inventory sql.NullInt64
+		var pname, iname sql.NullString
+		db.QueryRowContext(ctx, s.q(`SELECT t.name, t.playbook, t.project, p.name, t.inventory, i.name, (SELECT name FROM organizations WHERE id = ?)
+			FROM job_templates t LEFT JOIN projects p ON p.id = t.project LEFT JOIN inventories i ON i.id = t.inventory WHERE t.id = ?`),
+			orgID, j.Template).Scan(&j.Refs.TemplateName, &j.Refs.Playbook, &project, &pname, &inventory, &iname, &org)
+		if project.Valid {
+			j.Refs.ProjectID, j.Refs.Project = &project.Int64, pname.String
+		}
+		if inventory.Valid {
+			j.Refs.InventoryID, j.Refs.Inventory = &inventory.Int64, iname.String
+		}
+	} else {
+		collection := herald.ObjectTypeByName(kindSource[j.Kind]).Collection
+		db.QueryRowContext(ctx, s.q("SELECT t.name, (SELECT name FROM organizations WHERE id = ?) FROM "+collection+" t WHERE t.id = ?"),
+			orgID, j.Template).Scan(&j.Refs.TemplateName, &org)
+		id := j.Template
+		switch j.Kind {
+		case herald.KindAdHocCommand:
+			j.Refs.InventoryID, j.Refs.Inventory = &id, j.Refs.TemplateName
+		case herald.KindProjectUpdate:
+			j.Refs.ProjectID, j.Refs.Project = &id, j.Refs.TemplateName
+		}
+	}
+	j.Refs.OrganizationName = org.String
 }
 
 // ListJobs returns a page of jobs of kind ("" for every kind) and the total count.
@@ -170,7 +177,14 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 		}
 		out = append(out, j)
 	}
-	return out, count, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	for _, j := range out {
+		s.fillRefs(ctx, s.r, j)
+	}
+	return out, count, nil
 }
 
 // launchSource finds what a job of kind launched from template is named and

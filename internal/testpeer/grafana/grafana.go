@@ -7,31 +7,19 @@
 package grafana
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
+
+	"github.com/herald-notify/herald/internal/testpeer/httppeer"
 )
 
 // Request is one request the fake received, and the status it answered.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+type Request = httppeer.Request
 
-// Reply is a scripted answer.
-type Reply struct {
-	Status int
-	Header map[string]string
-	Body   string
-}
+// Reply is a scripted answer. The zero Reply means "answer as Grafana would".
+type Reply = httppeer.Reply
 
 // Error is Grafana's error answer: {"message": ...}.
 func Error(status int, message string) Reply {
@@ -61,15 +49,13 @@ type Annotation struct {
 	Text        string   `json:"text"`
 }
 
-// Server is the fake. Its embedded httptest.Server gives URL, Client and Close.
+// Server is the fake. Its embedded Peer gives URL, Client, Close, CertPool,
+// Script and Requests.
 type Server struct {
-	*httptest.Server
+	*httppeer.Peer
 	key string
 
-	mu          sync.Mutex
-	script      []Reply
-	requests    []Request
-	annotations []Annotation
+	annotations []Annotation // guarded by the Peer's lock
 }
 
 // New starts a fake over plain HTTP that accepts the API key (service account
@@ -77,8 +63,7 @@ type Server struct {
 func New(t testing.TB, key string) *Server {
 	t.Helper()
 	s := &Server{key: key}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.New(t, s.answer)
 	return s
 }
 
@@ -86,58 +71,15 @@ func New(t testing.TB, key string) *Server {
 func NewTLS(t testing.TB, key string) *Server {
 	t.Helper()
 	s := &Server{key: key}
-	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.NewTLS(t, s.answer)
 	return s
 }
 
-// CertPool trusts the fake's self-signed certificate.
-func (s *Server) CertPool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(s.Certificate())
-	return p
-}
-
-// Script queues replies for the next requests, in order.
-func (s *Server) Script(replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, replies...)
-}
-
-// Requests returns every request received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
 // Annotations returns the annotations accepted so far.
-func (s *Server) Annotations() []Annotation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Annotation(nil), s.annotations...)
-}
+func (s *Server) Annotations() []Annotation { return httppeer.Snapshot(s.Peer, &s.annotations) }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var rep Reply
-	if len(s.script) > 0 {
-		rep, s.script = s.script[0], s.script[1:]
-	} else {
-		rep = s.answer(r, body)
-	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: rep.Status})
-	for k, v := range rep.Header {
-		w.Header().Set(k, v)
-	}
-	w.WriteHeader(rep.Status)
-	_, _ = io.WriteString(w, rep.Body)
-}
-
-// answer is what Grafana says to a request nobody scripted.
+// answer is what Grafana says to a request nobody scripted, under the Peer's
+// lock.
 func (s *Server) answer(r *http.Request, body []byte) Reply {
 	if r.Header.Get("Authorization") != "Bearer "+s.key {
 		return Error(http.StatusUnauthorized, "Unauthorized")

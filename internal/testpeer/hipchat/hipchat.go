@@ -7,32 +7,20 @@
 package hipchat
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/herald-notify/herald/internal/testpeer/httppeer"
 )
 
 // Request is one request the fake received, and what it answered.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+type Request = httppeer.Request
 
 // Reply is a scripted answer. The zero Reply means "answer as HipChat would".
-type Reply struct {
-	Status int
-	Header map[string]string
-	Body   string
-}
+type Reply = httppeer.Reply
 
 // Error is HipChat's error answer for status.
 func Error(status int, message string) Reply {
@@ -58,16 +46,14 @@ type Notification struct {
 	From          string `json:"from"`
 }
 
-// Server is the fake. Its embedded httptest.Server gives URL, Client and Close.
+// Server is the fake. Its embedded Peer gives URL, Client, Close, CertPool,
+// Script and Requests.
 type Server struct {
-	*httptest.Server
+	*httppeer.Peer
 	token string
 	rooms map[string]bool
 
-	mu            sync.Mutex
-	script        []Reply
-	requests      []Request
-	notifications []Notification
+	notifications []Notification // guarded by the Peer's lock
 }
 
 // New starts a fake over plain HTTP that accepts token and knows rooms (by
@@ -75,8 +61,7 @@ type Server struct {
 func New(t testing.TB, token string, rooms ...string) *Server {
 	t.Helper()
 	s := newServer(token, rooms)
-	s.Server = httptest.NewServer(s.handler())
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.New(t, s.answer, s.options()...)
 	return s
 }
 
@@ -84,8 +69,7 @@ func New(t testing.TB, token string, rooms ...string) *Server {
 func NewTLS(t testing.TB, token string, rooms ...string) *Server {
 	t.Helper()
 	s := newServer(token, rooms)
-	s.Server = httptest.NewTLSServer(s.handler())
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.NewTLS(t, s.answer, s.options()...)
 	return s
 }
 
@@ -97,67 +81,33 @@ func newServer(token string, rooms []string) *Server {
 	return s
 }
 
-// CertPool trusts the fake's self-signed certificate.
-func (s *Server) CertPool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(s.Certificate())
-	return p
-}
+const notifyRoute = "POST /v2/room/{room}/notification"
 
-// Script queues replies for the next requests, in order.
-func (s *Server) Script(replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, replies...)
-}
-
-// Requests returns every request received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+// options route requests as HipChat did, and record paths as sent so tests
+// see how room names were escaped.
+func (s *Server) options() []httppeer.Option {
+	return []httppeer.Option{httppeer.EscapedPath(), httppeer.Wrap(func(peer http.Handler) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/", peer)
+		mux.Handle(notifyRoute, peer)
+		return mux
+	})}
 }
 
 // Notifications returns the notifications accepted so far.
-func (s *Server) Notifications() []Notification {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Notification(nil), s.notifications...)
-}
+func (s *Server) Notifications() []Notification { return httppeer.Snapshot(s.Peer, &s.notifications) }
 
-func (s *Server) handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, func([]byte) Reply { return Error(http.StatusNotFound, "Resource not found") })
-	})
-	mux.HandleFunc("POST /v2/room/{room}/notification", func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, func(body []byte) Reply { return s.notify(r, r.PathValue("room"), body) })
-	})
-	return mux
-}
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, answer func([]byte) Reply) {
-	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rep := Reply{}
-	if len(s.script) > 0 {
-		rep, s.script = s.script[0], s.script[1:]
+func (s *Server) answer(r *http.Request, body []byte) Reply {
+	if r.Pattern != notifyRoute {
+		return Error(http.StatusNotFound, "Resource not found")
 	}
-	if rep.Status == 0 {
-		rep = answer(body)
-	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone(), Body: body, Status: rep.Status})
-	for k, v := range rep.Header {
-		w.Header().Set(k, v)
-	}
-	w.WriteHeader(rep.Status)
-	_, _ = io.WriteString(w, rep.Body)
+	return s.notify(r, r.PathValue("room"), body)
 }
 
 var colors = map[string]bool{"yellow": true, "green": true, "red": true, "purple": true, "gray": true, "random": true}
 
-// notify does what HipChat does with a room notification. s.mu is held.
+// notify does what HipChat does with a room notification, under the
+// Peer's lock.
 func (s *Server) notify(r *http.Request, room string, body []byte) Reply {
 	// HipChat took the token as a bearer header or as ?auth_token=.
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -8,28 +8,18 @@ package pagerduty
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
+
+	"github.com/herald-notify/herald/internal/testpeer/httppeer"
 )
 
 // Request is one request the fake received, and the status it answered.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+type Request = httppeer.Request
 
-// Reply is one scripted answer.
-type Reply struct {
-	Status int
-	Header map[string]string // e.g. Retry-After
-	Body   string
-}
+// Reply is one scripted answer. The zero Reply means "answer as PagerDuty
+// would".
+type Reply = httppeer.Reply
 
 // Event is an event the fake accepted.
 type Event struct {
@@ -43,46 +33,26 @@ type Event struct {
 }
 
 // Server is the fake. Requests that find no scripted reply get the answer the
-// real service gives to that event.
+// real service gives to that event. Its embedded Peer gives URL, Client,
+// Close, Script and Requests.
 type Server struct {
-	*httptest.Server
+	*httppeer.Peer
 
-	mu       sync.Mutex
-	script   []Reply
-	requests []Request
-	events   []Event
-	keys     int
+	// Guarded by the Peer's lock, which answer runs under.
+	events []Event
+	keys   int
 }
 
 // New starts a fake that is closed when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.New(t, s.answer)
 	return s
 }
 
-// Script queues replies for the next requests, in order.
-func (s *Server) Script(replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, replies...)
-}
-
-// Requests returns every request received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
 // Events returns the events accepted so far.
-func (s *Server) Events() []Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Event(nil), s.events...)
-}
+func (s *Server) Events() []Event { return httppeer.Snapshot(s.Peer, &s.events) }
 
 // InvalidEvent is PagerDuty's answer to an event it refuses.
 func InvalidEvent(errs ...string) Reply {
@@ -107,24 +77,6 @@ func ServerError(status int) Reply {
 }
 
 func jsonHeader() map[string]string { return map[string]string{"Content-Type": "application/json"} }
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var rep Reply
-	if len(s.script) > 0 {
-		rep, s.script = s.script[0], s.script[1:]
-	} else {
-		rep = s.answer(r, body)
-	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: rep.Status})
-	for k, v := range rep.Header {
-		w.Header().Set(k, v)
-	}
-	w.WriteHeader(rep.Status)
-	_, _ = io.WriteString(w, rep.Body)
-}
 
 // answer is what events.pagerduty.com says to a request nobody scripted.
 func (s *Server) answer(r *http.Request, body []byte) Reply {

@@ -7,34 +7,22 @@
 package rocketchat
 
 import (
-	"crypto/x509"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/herald-notify/herald/internal/testpeer/httppeer"
 )
 
 // Path is the path of the fake's one integration: /hooks/<integration id>/<token>.
 const Path = "/hooks/D2oXe5wZEAKFYKds6/eQJ2dyMq6yPvAbNdx6uLjuiLJvQNSkSo"
 
 // Request is one request the fake received, and what it answered.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+type Request = httppeer.Request
 
 // Reply is a scripted answer. The zero Reply means "answer as Rocket.Chat would".
-type Reply struct {
-	Status int
-	Header map[string]string
-	Body   string
-}
+type Reply = httppeer.Reply
 
 // Failure is Rocket.Chat's error answer.
 func Failure(status int, message string) Reply {
@@ -49,22 +37,18 @@ type Message struct {
 	IconURL  string `json:"icon_url"`
 }
 
-// Server is the fake. Its embedded httptest.Server gives URL, Client and Close.
+// Server is the fake. Its embedded Peer gives URL, Client, Close, CertPool,
+// Script and Requests.
 type Server struct {
-	*httptest.Server
-
-	mu       sync.Mutex
-	script   []Reply
-	requests []Request
-	messages []Message
+	*httppeer.Peer
+	messages []Message // guarded by the Peer's lock
 }
 
 // New starts a fake over plain HTTP; it is closed when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.New(t, s.answer)
 	return s
 }
 
@@ -72,62 +56,18 @@ func New(t testing.TB) *Server {
 func NewTLS(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{}
-	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.NewTLS(t, s.answer)
 	return s
 }
 
 // HookURL is the integration's webhook URL.
 func (s *Server) HookURL() string { return s.URL + Path }
 
-// CertPool trusts the fake's self-signed certificate.
-func (s *Server) CertPool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(s.Certificate())
-	return p
-}
-
-// Script queues replies for the next requests, in order.
-func (s *Server) Script(replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, replies...)
-}
-
-// Requests returns every request received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
 // Messages returns the messages accepted so far.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
-}
+func (s *Server) Messages() []Message { return httppeer.Snapshot(s.Peer, &s.messages) }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rep := Reply{}
-	if len(s.script) > 0 {
-		rep, s.script = s.script[0], s.script[1:]
-	}
-	if rep.Status == 0 {
-		rep = s.answer(r, body)
-	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: rep.Status})
-	for k, v := range rep.Header {
-		w.Header().Set(k, v)
-	}
-	w.WriteHeader(rep.Status)
-	_, _ = io.WriteString(w, rep.Body)
-}
-
-// answer does what Rocket.Chat does with an incoming webhook call. s.mu is held.
+// answer does what Rocket.Chat does with an incoming webhook call, under
+// the Peer's lock.
 func (s *Server) answer(r *http.Request, body []byte) Reply {
 	if !strings.HasPrefix(r.URL.Path, "/hooks/") || r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return Failure(http.StatusNotFound, "API endpoint not found")

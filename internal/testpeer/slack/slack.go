@@ -9,30 +9,19 @@ package slack
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/herald-notify/herald/internal/testpeer/httppeer"
 )
 
 // Request is one request the fake received, and what it answered.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+type Request = httppeer.Request
 
 // Reply is a scripted answer. The zero Reply means "answer as Slack would".
-type Reply struct {
-	Status int
-	Header map[string]string
-	Body   string
-}
+type Reply = httppeer.Reply
 
 // RateLimited is Slack's answer to a caller over its rate limit.
 func RateLimited(retryAfter int) Reply {
@@ -64,15 +53,14 @@ type Attachment struct {
 	Text  string `json:"text"`
 }
 
-// Server is the fake. Its embedded httptest.Server gives URL, Client and Close.
+// Server is the fake. Its embedded Peer gives URL, Client, Close, Script and
+// Requests.
 type Server struct {
-	*httptest.Server
+	*httppeer.Peer
 	token    string
 	channels map[string]string // name → ID
 
-	mu       sync.Mutex
-	script   []Reply
-	requests []Request
+	// Guarded by the Peer's lock, which answer runs under.
 	messages []Message
 	ts       int
 }
@@ -81,17 +69,12 @@ type Server struct {
 // (names without '#'); it is closed when the test ends.
 func New(t testing.TB, token string, channels ...string) *Server {
 	t.Helper()
-	s := newServer(token, channels)
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func newServer(token string, channels []string) *Server {
 	s := &Server{token: token, channels: make(map[string]string, len(channels))}
 	for i, c := range channels {
 		s.channels[c] = fmt.Sprintf("C%08d", i+1)
 	}
+	// Slack says JSON even for a scripted reply.
+	s.Peer = httppeer.New(t, s.answer, httppeer.Header("Content-Type", "application/json; charset=utf-8"))
 	return s
 }
 
@@ -101,48 +84,11 @@ func (s *Server) APIURL() string { return s.URL + "/api/" }
 // ChannelID returns the ID of a channel the fake knows.
 func (s *Server) ChannelID(name string) string { return s.channels[name] }
 
-// Script queues replies for the next requests, in order.
-func (s *Server) Script(replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, replies...)
-}
-
-// Requests returns every request received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
 // Messages returns the messages accepted so far.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
-}
+func (s *Server) Messages() []Message { return httppeer.Snapshot(s.Peer, &s.messages) }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rep := Reply{}
-	if len(s.script) > 0 {
-		rep, s.script = s.script[0], s.script[1:]
-	}
-	if rep.Status == 0 {
-		rep = s.answer(r, body)
-	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: rep.Status})
-	for k, v := range rep.Header {
-		w.Header().Set(k, v)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(rep.Status)
-	_, _ = io.WriteString(w, rep.Body)
-}
-
-// answer does what Slack does with a chat.postMessage call. s.mu is held.
+// answer does what Slack does with a chat.postMessage call, under the
+// Peer's lock.
 func (s *Server) answer(r *http.Request, body []byte) Reply {
 	if r.URL.Path != "/api/chat.postMessage" {
 		return Fail("unknown_method")

@@ -10,15 +10,14 @@ package twilio
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/herald-notify/herald/internal/testpeer/httppeer"
 )
 
 // Request is one request the fake received, and the status it answered.
@@ -32,11 +31,7 @@ type Request struct {
 }
 
 // Reply is a scripted answer.
-type Reply struct {
-	Status int
-	Header map[string]string
-	Body   string
-}
+type Reply = httppeer.Reply
 
 // Error is Twilio's error answer: {"code", "message", "more_info", "status"}.
 func Error(status, code int, message string) Reply {
@@ -81,14 +76,14 @@ type Message struct {
 	Body string
 }
 
-// Server is the fake. Its embedded httptest.Server gives URL, Client and Close.
+// Server is the fake. Its embedded Peer gives URL, Client and Close; its
+// scripts are per destination number, so it has its own Script and Requests.
 type Server struct {
-	*httptest.Server
+	*httppeer.Peer
 	sid, token string
 
-	mu       sync.Mutex
+	// Guarded by the Peer's lock, which answer runs under.
 	script   map[string][]Reply // by 'To' number
-	requests []Request
 	messages []Message
 }
 
@@ -97,55 +92,44 @@ type Server struct {
 func New(t testing.TB, sid, token string) *Server {
 	t.Helper()
 	s := &Server{sid: sid, token: token, script: map[string][]Reply{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Peer = httppeer.New(t, s.answer)
 	return s
 }
 
 // Script queues replies for the next messages to the number to, in order.
 func (s *Server) Script(to string, replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script[to] = append(s.script[to], replies...)
+	s.Do(func() { s.script[to] = append(s.script[to], replies...) })
 }
 
-// Requests returns every request received so far.
+// Requests returns every request received so far, with its form decoded.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	var out []Request
+	for _, r := range s.Peer.Requests() {
+		form, _ := url.ParseQuery(string(r.Body))
+		out = append(out, Request{Method: r.Method, Path: r.Path, Header: r.Header, Body: r.Body, Form: form, Status: r.Status})
+	}
+	return out
 }
 
 // Messages returns the messages accepted so far.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
-}
+func (s *Server) Messages() []Message { return httppeer.Snapshot(s.Peer, &s.messages) }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+// answer gives the next reply scripted for the message's 'To' number, or
+// else what api.twilio.com would say; it runs under the Peer's lock.
+func (s *Server) answer(r *http.Request, body []byte) Reply {
 	form, _ := url.ParseQuery(string(body))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var rep Reply
 	if q := s.script[form.Get("To")]; len(q) > 0 {
+		var rep Reply
 		rep, s.script[form.Get("To")] = q[0], q[1:]
-	} else {
-		rep = s.answer(r, form)
+		return rep
 	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Form: form, Status: rep.Status})
-	for k, v := range rep.Header {
-		w.Header().Set(k, v)
-	}
-	w.WriteHeader(rep.Status)
-	_, _ = io.WriteString(w, rep.Body)
+	return s.service(r, form)
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
-// answer is what api.twilio.com says to a request nobody scripted.
-func (s *Server) answer(r *http.Request, form url.Values) Reply {
+// service is what api.twilio.com says to a request nobody scripted.
+func (s *Server) service(r *http.Request, form url.Values) Reply {
 	path := "/2010-04-01/Accounts/" + s.sid + "/Messages.json"
 	if r.URL.Path != path {
 		return Error(http.StatusNotFound, 20404, fmt.Sprintf("The requested resource %s was not found", r.URL.Path))

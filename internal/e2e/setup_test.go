@@ -2,9 +2,10 @@
 // receiver: create a notifier, attach it, run a job to its end, and check
 // what the receiver got and what the notification says afterwards.
 //
-// Every case runs against one Herald (TestNotifiers): starting one hashes the
-// admin password with bcrypt, which under -race takes about a second, so a
-// Herald per case would make the package take minutes. Cases stay
+// The cases share one Herald (TestNotifiers; TestTLS has a second, started
+// after the TLS servers it must trust): starting one hashes the admin
+// password with bcrypt, which under -race takes about a second, so a Herald
+// per case would make the package take minutes. Cases stay
 // independent all the same: each has its own job template, notifier and fake.
 package e2e
 

@@ -24,6 +24,9 @@ func FuzzRender(f *testing.F) {
 		"{{",
 		"{% set x = job.id // 0 %}{{ x }}",
 		"{{ job.summary_fields | dictsort | batch(3) | list }}",
+		"{% set a = 'x' * 1000 %}{% set a = a ~ a %}{% set a = [a, a] %}{{ a | join(a) }}",
+		"{{ 'x' * 1000000000 }}{{ [1] * 1000000000 }}",
+		"{% set s %}{{ job.name | replace('', job.name) | indent(10) }}{% endset %}{{ s.split() }}",
 	} {
 		f.Add(seed)
 	}

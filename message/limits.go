@@ -74,8 +74,9 @@ func argsOK(params *exec.VarArgs) bool {
 var errArgument = errors.New("a numeric argument is too large")
 
 // cappedFilters is gonja's filter set with every filter's numeric arguments
-// capped.
-func cappedFilters() *exec.FilterSet {
+// capped, its input and arguments measured, the result of those that
+// multiply sizes predicted, and every result measured.
+func cappedFilters(b *budget) *exec.FilterSet {
 	filters := map[string]exec.FilterFunction{}
 	for _, name := range filterNames {
 		fn, ok := builtins.Filters.Get(name)
@@ -83,10 +84,16 @@ func cappedFilters() *exec.FilterSet {
 			continue
 		}
 		filters[name] = func(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
+			if in.IsError() {
+				return fn(e, in, params)
+			}
 			if !argsOK(params) {
 				return exec.AsValue(errArgument)
 			}
-			return fn(e, in, params)
+			if err := b.predictFilter(name, in, params); err != nil {
+				return exec.AsValue(err)
+			}
+			return b.checked(fn(e, in, params))
 		}
 	}
 	return exec.NewFilterSet(filters)
@@ -105,22 +112,25 @@ var filterNames = []string{
 // immutableMethods are gonja's methods without those that change a value
 // in place (list.append, dict.update...), as Jinja's ImmutableSandboxedEnvironment,
 // and without str.format/format_map whose format specs can pad to any width.
-func immutableMethods() exec.Methods {
+func immutableMethods(b *budget) exec.Methods {
 	return exec.Methods{
-		Bool:  pick(methods.All.Bool, "string", "int", "bit_length", "bit_count", "as_integer_ratio"),
-		Int:   pick(methods.All.Int, "is_integer", "bit_length", "bit_count", "as_integer_ratio"),
-		Float: pick(methods.All.Float, "is_integer", "as_integer_ratio", "hex"),
-		Str: pick(methods.All.Str, "capitalize", "capwords", "casefold", "center", "count", "endswith",
+		Bool:  pick(b, methods.All.Bool, "string", "int", "bit_length", "bit_count", "as_integer_ratio"),
+		Int:   pick(b, methods.All.Int, "is_integer", "bit_length", "bit_count", "as_integer_ratio"),
+		Float: pick(b, methods.All.Float, "is_integer", "as_integer_ratio", "hex"),
+		Str: pick(b, methods.All.Str, "capitalize", "capwords", "casefold", "center", "count", "endswith",
 			"expandtabs", "find", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "islower",
 			"isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip",
 			"partition", "removeprefix", "removesuffix", "replace", "rfind", "rjust", "rpartition", "rsplit",
 			"rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title", "upper", "zfill"),
-		Dict: pick(methods.All.Dict, "keys", "values", "items", "get", "copy"),
-		List: pick(methods.All.List, "copy"),
+		Dict: pick(b, methods.All.Dict, "keys", "values", "items", "get", "copy"),
+		List: pick(b, methods.All.List, "copy"),
 	}
 }
 
-func pick[I any](src *exec.MethodSet[I], names ...string) *exec.MethodSet[I] {
+// pick keeps the named methods, each with its arguments capped and
+// measured and its result measured; the object itself was measured before
+// gonja saw it (see rewriter.after).
+func pick[I any](b *budget, src *exec.MethodSet[I], names ...string) *exec.MethodSet[I] {
 	out := map[string]exec.Method[I]{}
 	for _, name := range names {
 		m, ok := src.Get(name)
@@ -131,7 +141,17 @@ func pick[I any](src *exec.MethodSet[I], names ...string) *exec.MethodSet[I] {
 			if !argsOK(args) {
 				return nil, errArgument
 			}
-			return m(self, selfValue, args)
+			if err := b.predictMethod(name, selfValue, args); err != nil {
+				return nil, err
+			}
+			result, err := m(self, selfValue, args)
+			if err != nil {
+				return result, err
+			}
+			if _, err := b.measure(exec.AsValue(result)); err != nil {
+				return nil, err
+			}
+			return result, nil
 		}
 	}
 	return exec.NewMethodSet(out)

@@ -93,10 +93,11 @@ func renderNow(src string, vars map[string]any, strict bool) (out string, err er
 		}
 		return "", shortError{err}
 	}
+	budget.rewrite(tpl.Root())
 	w := &cappedWriter{max: MaxOutputSize}
 	ctx := exec.NewContext(vars)
-	if err := tpl.Execute(w, ctx); err != nil {
-		return "", shortError{err}
+	if err := tpl.Execute(&budgetWriter{w: w, b: budget}, ctx); err != nil {
+		return "", limitError(err)
 	}
 	return w.b.String(), nil
 }
@@ -109,7 +110,7 @@ const maxErrorText = 1000
 type shortError struct{ err error }
 
 func (e shortError) Error() string {
-	s := e.err.Error()
+	s := privateNames.Replace(e.err.Error())
 	if len(s) <= maxErrorText {
 		return s
 	}
@@ -124,6 +125,9 @@ type budget struct {
 	iterations atomic.Int64
 	rangeItems atomic.Int64
 	depth      atomic.Int64
+	written    atomic.Int64         // bytes written, captured blocks included
+	sizeSteps  atomic.Int64         // elements visited by size estimates
+	ops        []*nodes.BinOperator // the template's operators, by opFunc's index
 }
 
 func (b *budget) step() error {
@@ -192,31 +196,46 @@ func newEnvironment(b *budget) *exec.Environment {
 		}
 	}
 	globals.Set("range", cappedRange(b))
+	privateGlobals(b, globals)
 
 	return &exec.Environment{
 		Context:           globals,
-		Filters:           cappedFilters(),
+		Filters:           cappedFilters(b),
 		Tests:             exec.NewTestSet(map[string]exec.TestFunction{}).Update(builtins.Tests),
 		ControlStructures: exec.NewControlStructureSet(statements),
-		Methods:           immutableMethods(),
+		Methods:           immutableMethods(b),
 	}
 }
 
-// hook is a statement the sandbox inserts into loop and macro bodies, so
-// each iteration or call spends the render's budget.
+// hook is a statement the sandbox inserts into bodies, so each iteration
+// or call spends the render's budget and each body's writes are charged.
 type hook struct {
 	loc *tokens.Token
-	run func() error
+	run func(*exec.Renderer) error
 }
 
 func (h *hook) Position() *tokens.Token { return h.loc }
 func (h *hook) String() string          { return "hook" }
-func (h *hook) Execute(*exec.Renderer, *nodes.ControlStructureBlock) error {
-	return h.run()
+func (h *hook) Execute(r *exec.Renderer, _ *nodes.ControlStructureBlock) error {
+	return h.run(r)
 }
 
 func hookNode(w *nodes.Wrapper, run func() error) nodes.Node {
+	return rendererHook(w, func(*exec.Renderer) error { return run() })
+}
+
+func rendererHook(w *nodes.Wrapper, run func(*exec.Renderer) error) nodes.Node {
 	return &nodes.ControlStructureBlock{Location: w.Location, Name: "hook", ControlStructure: &hook{loc: w.Location, run: run}}
+}
+
+// chargeWrites makes the rest of a body write through the render's
+// budget. gonja walks each body with a renderer of its own, whose Output is
+// a fresh buffer inside macros and {% set %}, {% filter %}, {% call %} blocks.
+func (b *budget) chargeWrites(r *exec.Renderer) error {
+	if _, ok := r.Output.(*budgetWriter); !ok {
+		r.Output = &budgetWriter{w: r.Output, b: b}
+	}
+	return nil
 }
 
 func prependCounter(w *nodes.Wrapper, b *budget) {

@@ -86,12 +86,31 @@ func (c cached) QueryRowContext(ctx context.Context, query string, args ...any) 
 
 // writer is SQLite's one write connection, held for the store's life so
 // that its prepared statements are reused across transactions. SQLite has
-// one writer anyway; a mutex makes the queue explicit and cheap.
+// one writer, and under load that writer is the service's bottleneck, so it
+// commits in groups: the write operations waiting when a transaction starts
+// run together in it, each inside its own savepoint, so one failing rolls
+// back only itself, and one COMMIT serves them all. The caller that finds
+// the writer idle runs the transaction itself (no hand-off when there is no
+// queue); callers arriving meanwhile queue up for the next group.
 type writer struct {
-	mu   sync.Mutex
 	conn *sql.Conn
 	q    cached
+
+	mu      sync.Mutex
+	queue   []*writeOp
+	leading bool           // a goroutine is committing groups
+	drains  sync.WaitGroup // background leaders, for close
 }
+
+// writeOp is one caller's transaction body and where its outcome goes.
+type writeOp struct {
+	ctx    context.Context
+	fn     func(tx querier) error
+	result chan error
+}
+
+// maxGroup bounds how many operations share one commit.
+const maxGroup = 64
 
 func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 	conn, err := db.Conn(ctx)
@@ -102,11 +121,137 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 }
 
 func (w *writer) close() {
+	w.drains.Wait()
 	w.q.cache.close()
 	w.conn.Close()
 }
 
-// tx runs fn in a write transaction.
+// do queues op and, when no one is committing, commits the next group
+// itself (which holds op). It returns op's outcome.
+func (w *writer) do(op *writeOp) error {
+	w.mu.Lock()
+	w.queue = append(w.queue, op)
+	if w.leading {
+		w.mu.Unlock()
+		return <-op.result
+	}
+	w.leading = true
+	w.mu.Unlock()
+	w.commit(w.take())
+	// Whoever queued meanwhile is served by a background leader, so that
+	// this caller is not kept committing for others under sustained load.
+	w.mu.Lock()
+	if len(w.queue) > 0 {
+		w.drains.Add(1)
+		go w.drain()
+	} else {
+		w.leading = false
+	}
+	w.mu.Unlock()
+	return <-op.result
+}
+
+// take removes the next group from the queue.
+func (w *writer) take() []*writeOp {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := min(len(w.queue), maxGroup)
+	group := append([]*writeOp(nil), w.queue[:n]...)
+	w.queue = w.queue[n:]
+	return group
+}
+
+// drain commits groups until the queue is empty, then steps down.
+func (w *writer) drain() {
+	defer w.drains.Done()
+	for {
+		group := w.take()
+		if len(group) == 0 {
+			w.mu.Lock()
+			if len(w.queue) == 0 {
+				w.leading = false
+				w.mu.Unlock()
+				return
+			}
+			w.mu.Unlock()
+			continue
+		}
+		w.commit(group)
+	}
+}
+
+// commit runs a group of operations in one transaction and reports each
+// one's outcome once the transaction is over.
+func (w *writer) commit(group []*writeOp) {
+	// BEGIN, COMMIT and ROLLBACK run whatever the callers' contexts say, or
+	// the connection would be left inside a transaction.
+	bg := context.Background()
+	results := make([]error, len(group))
+	if _, err := w.q.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil {
+		for i := range results {
+			results[i] = fmt.Errorf("begin: %w", err)
+		}
+	} else {
+		if len(group) == 1 { // alone: no savepoint needed, a failure rolls back the transaction
+			results[0] = w.run1(group[0])
+		} else {
+			for i, op := range group {
+				results[i] = w.apply(op)
+			}
+		}
+		if results[0] != nil && len(group) == 1 {
+			w.q.ExecContext(bg, "ROLLBACK")
+		} else if _, err := w.q.ExecContext(bg, "COMMIT"); err != nil {
+			w.q.ExecContext(bg, "ROLLBACK")
+			for i := range results {
+				if results[i] == nil {
+					results[i] = fmt.Errorf("commit: %w", err)
+				}
+			}
+		}
+	}
+	for i, op := range group {
+		op.result <- results[i]
+	}
+}
+
+// run1 runs one operation, turning a panic into its error.
+func (w *writer) run1(op *writeOp) (err error) {
+	if err := op.ctx.Err(); err != nil {
+		return err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("write operation panicked: %v", v)
+		}
+	}()
+	return op.fn(w.q)
+}
+
+// apply runs one operation inside a savepoint, undoing only its own writes
+// when it fails (or panics: the writer must outlive any one caller).
+func (w *writer) apply(op *writeOp) (err error) {
+	bg := context.Background()
+	if err := op.ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := w.q.ExecContext(bg, "SAVEPOINT op"); err != nil {
+		return err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("write operation panicked: %v", v)
+		}
+		if err != nil {
+			w.q.ExecContext(bg, "ROLLBACK TO op")
+		}
+		w.q.ExecContext(bg, "RELEASE op")
+	}()
+	return op.fn(w.q)
+}
+
+// tx runs fn in a write transaction: its writes are committed together or
+// not at all, and tx returns once they are durable in the database.
 func (s *Store) tx(ctx context.Context, fn func(tx querier) error) error {
 	if s.w == nil { // PostgreSQL: pgx caches statements per connection itself
 		tx, err := s.db.BeginTx(ctx, nil)
@@ -122,21 +267,5 @@ func (s *Store) tx(ctx context.Context, fn func(tx querier) error) error {
 		}
 		return nil
 	}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	// BEGIN, COMMIT and ROLLBACK must run even when ctx ends half-way, or the
-	// connection would be left inside a transaction.
-	bg := context.WithoutCancel(ctx)
-	if _, err := s.w.q.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(s.w.q); err != nil {
-		s.w.q.ExecContext(bg, "ROLLBACK")
-		return err
-	}
-	if _, err := s.w.q.ExecContext(bg, "COMMIT"); err != nil {
-		s.w.q.ExecContext(bg, "ROLLBACK")
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.w.do(&writeOp{ctx: ctx, fn: fn, result: make(chan error, 1)})
 }

@@ -1,9 +1,10 @@
 -- +goose Up
 -- Times are Unix microseconds (UTC) in both dialects so one set of queries serves both.
+-- AUTOINCREMENT: an id is never given again after its row is deleted (as PostgreSQL identities).
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     is_superuser INTEGER NOT NULL DEFAULT 0,
@@ -12,7 +13,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE tokens (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     token_hash TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL DEFAULT '',
@@ -20,7 +21,7 @@ CREATE TABLE tokens (
 );
 
 CREATE TABLE organizations (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL DEFAULT '',
     created INTEGER NOT NULL,
@@ -28,7 +29,7 @@ CREATE TABLE organizations (
 );
 
 CREATE TABLE projects (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     organization INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -40,7 +41,7 @@ CREATE TABLE projects (
 );
 
 CREATE TABLE inventories (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     organization INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -50,7 +51,7 @@ CREATE TABLE inventories (
 );
 
 CREATE TABLE inventory_sources (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     inventory INTEGER NOT NULL REFERENCES inventories(id) ON DELETE CASCADE,
@@ -61,7 +62,7 @@ CREATE TABLE inventory_sources (
 );
 
 CREATE TABLE job_templates (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     project INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -74,7 +75,7 @@ CREATE TABLE job_templates (
 );
 
 CREATE TABLE workflow_job_templates (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     organization INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
@@ -84,7 +85,7 @@ CREATE TABLE workflow_job_templates (
 );
 
 CREATE TABLE system_job_templates (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL DEFAULT '',
     job_type TEXT NOT NULL DEFAULT '',
@@ -93,7 +94,7 @@ CREATE TABLE system_job_templates (
 );
 
 CREATE TABLE notifiers (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     organization INTEGER REFERENCES organizations(id) ON DELETE CASCADE,
@@ -118,7 +119,7 @@ CREATE INDEX attachments_notifier ON attachments (notifier);
 
 -- Every kind of job in one table: ids are unique across kinds, as AWX's unified jobs.
 CREATE TABLE jobs (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -148,7 +149,7 @@ CREATE UNIQUE INDEX jobs_idempotency ON jobs (created_by, idempotency_key) WHERE
 -- due_at is when a worker may claim the row: now for a new row, the retry
 -- time after a transient failure, the lease expiry while an instance holds it.
 CREATE TABLE notifications (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     notifier INTEGER NOT NULL REFERENCES notifiers(id) ON DELETE CASCADE,
     notification_type TEXT NOT NULL,
     status TEXT NOT NULL,

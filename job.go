@@ -44,16 +44,6 @@ func (k JobKind) FriendlyName() string { return kinds[k].friendly }
 // UIPath is the console path of job id of this kind ("/#/jobs/project/7").
 func (k JobKind) UIPath(id int64) string { return fmt.Sprintf("/#/jobs/%s/%d", kinds[k].uiSegment, id) }
 
-// JobKindByCollection finds the kind served at an API collection.
-func JobKindByCollection(collection string) (JobKind, bool) {
-	for k, info := range kinds {
-		if info.collection == collection {
-			return k, true
-		}
-	}
-	return "", false
-}
-
 // Job statuses.
 const (
 	StatusPending    = "pending"

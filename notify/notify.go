@@ -136,14 +136,6 @@ type Sender interface {
 	Send(ctx context.Context, c Config, m Message) (Result, error)
 }
 
-// SenderFunc adapts a function to Sender.
-type SenderFunc func(ctx context.Context, c Config, m Message) (Result, error)
-
-// Send calls f.
-func (f SenderFunc) Send(ctx context.Context, c Config, m Message) (Result, error) {
-	return f(ctx, c, m)
-}
-
 // Env is what senders get from the service: endpoints of hosted services,
 // identity, and trusted roots.
 type Env struct {

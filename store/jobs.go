@@ -290,40 +290,32 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 	var fired int
 	var job *herald.Job
 	err = s.tx(ctx, func(tx querier) error {
-		j, err := s.readJob(ctx, tx, kind, id)
+		// The job read before the transaction is used as it is unless it
+		// changed since (the UPDATE checks its modified time); then it is
+		// read again under the writer, which nothing can change meanwhile.
+		j := *before
+		moved, saved, err := s.report(ctx, tx, &j, u)
+		if err == nil && !saved {
+			fresh, ferr := s.readJob(ctx, tx, kind, id)
+			if ferr != nil {
+				return ferr
+			}
+			j = *fresh
+			if moved, saved, err = s.report(ctx, tx, &j, u); err == nil && !saved {
+				return fmt.Errorf("job %d changed under the writer", id)
+			}
+		}
 		if err != nil {
 			return err
 		}
 		j.Refs = before.Refs
-		job = j
-		if u.Status == "" || u.Status == j.Status {
-			// No move: details (host counts, traceback) may still arrive,
-			// for a finished job too, but nothing fires again.
-			if !u.HasDetails() {
-				return nil
-			}
-			applyDetails(j, u)
-			return s.saveJob(ctx, tx, j)
-		}
-		if herald.Finished(j.Status) {
-			return herald.Errorf(herald.ECONFLICT, "Job %d is already %s.", j.ID, j.Status)
-		}
-		if !herald.ValidJobStatus(u.Status) {
-			return herald.FieldError("status", "\"%s\" is not a valid choice.", u.Status)
-		}
-		if (u.Status == herald.StatusPending || u.Status == herald.StatusWaiting) && j.Status == herald.StatusRunning {
-			return herald.Errorf(herald.ECONFLICT, "Job %d is running; it cannot go back to %s.", j.ID, u.Status)
-		}
-		applyUpdate(j, u, s.now().UTC())
-		if err := s.saveJob(ctx, tx, j); err != nil {
-			return err
-		}
-		if len(notifiers) == 0 {
+		job = &j
+		if !moved || len(notifiers) == 0 {
 			return nil
 		}
-		news := render(j, trigger, notifiers)
+		news := render(&j, trigger, notifiers)
 		fired = len(news)
-		if err := s.insertNotifications(ctx, tx, j, news); err != nil || fired == 0 {
+		if err := s.insertNotifications(ctx, tx, &j, news); err != nil || fired == 0 {
 			return err
 		}
 		return s.signal(ctx, tx) // other instances wake at commit
@@ -338,6 +330,33 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 		s.fillRefs(ctx, s.r, job)
 	}
 	return job, nil
+}
+
+// report applies a status report to j, as last read, and saves it unless
+// the stored job changed since (saved false). moved says the status moved.
+func (s *Store) report(ctx context.Context, tx querier, j *herald.Job, u herald.JobUpdate) (moved, saved bool, err error) {
+	if u.Status == "" || u.Status == j.Status {
+		// No move: details (host counts, traceback) may still arrive,
+		// for a finished job too, but nothing fires again.
+		if !u.HasDetails() {
+			return false, true, nil
+		}
+		applyDetails(j, u)
+		saved, err = s.saveJob(ctx, tx, j)
+		return false, saved, err
+	}
+	if herald.Finished(j.Status) {
+		return false, false, herald.Errorf(herald.ECONFLICT, "Job %d is already %s.", j.ID, j.Status)
+	}
+	if !herald.ValidJobStatus(u.Status) {
+		return false, false, herald.FieldError("status", "\"%s\" is not a valid choice.", u.Status)
+	}
+	if (u.Status == herald.StatusPending || u.Status == herald.StatusWaiting) && j.Status == herald.StatusRunning {
+		return false, false, herald.Errorf(herald.ECONFLICT, "Job %d is running; it cannot go back to %s.", j.ID, u.Status)
+	}
+	applyUpdate(j, u, s.now().UTC())
+	saved, err = s.saveJob(ctx, tx, j)
+	return true, saved, err
 }
 
 func applyUpdate(j *herald.Job, u herald.JobUpdate, now time.Time) {
@@ -378,7 +397,10 @@ func applyDetails(j *herald.Job, u herald.JobUpdate) {
 	}
 }
 
-func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) error {
+// saveJob writes j unless the stored row changed since j was read (its
+// modified time differs): saved reports which. Modified times only grow, by
+// at least a microsecond a save, so that the check cannot miss a change.
+func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) (saved bool, err error) {
 	var counts, hosts any
 	if j.HostStatusCounts != nil {
 		b, _ := json.Marshal(j.HostStatusCounts)
@@ -388,9 +410,14 @@ func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) error {
 		b, _ := json.Marshal(j.Hosts)
 		hosts = string(b)
 	}
-	j.Modified = s.now().UTC()
-	_, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET status = ?, failed = ?, started = ?, finished = ?, result_traceback = ?, job_explanation = ?,
-		host_status_counts = ?, hosts = ?, modified = ? WHERE id = ?`),
-		j.Status, b2i(j.Failed), nullMicros(j.Started), nullMicros(j.Finished), j.ResultTraceback, j.JobExplanation, counts, hosts, micros(j.Modified), j.ID)
-	return err
+	read := micros(j.Modified)
+	j.Modified = fromMicros(max(s.nowMicros(), read+1))
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET status = ?, failed = ?, started = ?, finished = ?, result_traceback = ?, job_explanation = ?,
+		host_status_counts = ?, hosts = ?, modified = ? WHERE id = ? AND modified = ?`),
+		j.Status, b2i(j.Failed), nullMicros(j.Started), nullMicros(j.Finished), j.ResultTraceback, j.JobExplanation, counts, hosts, micros(j.Modified), j.ID, read)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

@@ -55,6 +55,7 @@ type Engine struct {
 
 	mu          sync.Mutex
 	perNotifier map[int64]int
+	freed       chan struct{} // a notifier at its cap got a slot back
 }
 
 // New returns an engine; cfg's zero values take the defaults.
@@ -89,6 +90,7 @@ func New(cfg Config) *Engine {
 		slots:       make(chan struct{}, cfg.Workers),
 		results:     make(chan store.Outcome, cfg.Workers*4),
 		perNotifier: map[int64]int{},
+		freed:       make(chan struct{}, 1),
 	}
 	for name, spec := range cfg.Types {
 		e.senders[name] = spec.New(cfg.Env)
@@ -123,7 +125,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		for n < maxBatch && tryAcquire(e.slots) {
 			n++
 		}
-		claimed, err := e.st.Claim(ctx, e.cfg.Owner, n, e.cfg.Lease)
+		claimed, err := e.st.Claim(ctx, e.cfg.Owner, n, e.cfg.Lease, e.full()...)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim notifications", "err", err)
 		}
@@ -138,6 +140,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 		case <-wake:
+		case <-e.freed:
 		case <-poll.C:
 		}
 	}
@@ -159,7 +162,7 @@ func (e *Engine) Run(ctx context.Context) error {
 // resetPoll arms the poll timer for the next due row, or the fallback poll.
 func (e *Engine) resetPoll(ctx context.Context, t *time.Timer) {
 	d := e.cfg.Poll
-	if due, err := e.st.NextDue(ctx); err == nil && due != nil {
+	if due, err := e.st.NextDue(ctx, e.full()...); err == nil && due != nil {
 		d = min(d, max(time.Until(*due), time.Millisecond))
 	}
 	t.Reset(d)
@@ -217,6 +220,19 @@ func (e *Engine) start(ctx context.Context, wg *sync.WaitGroup, claimed []*store
 	}
 }
 
+// full lists the notifiers whose deliveries in flight are at their cap.
+func (e *Engine) full() []int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []int64
+	for id, n := range e.perNotifier {
+		if n >= e.cfg.PerNotifier {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func (e *Engine) reserve(notifier int64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -230,6 +246,13 @@ func (e *Engine) reserve(notifier int64) bool {
 func (e *Engine) unreserve(notifier int64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.perNotifier[notifier] == e.cfg.PerNotifier {
+		// Its rows were left out of claims: claim again now, not at the next poll.
+		select {
+		case e.freed <- struct{}{}:
+		default:
+		}
+	}
 	if e.perNotifier[notifier]--; e.perNotifier[notifier] <= 0 {
 		delete(e.perNotifier, notifier)
 	}

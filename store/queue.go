@@ -19,9 +19,22 @@ type Claimed struct {
 // Claim leases up to limit due notifications to owner until lease from now.
 // A claimed row's due_at becomes the lease expiry, so a row whose owner died
 // is due again once the lease runs out. Each claim counts as an attempt.
-func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]*Claimed, error) {
+//
+// Rows of the notifiers in skip are left alone: the engine names those whose
+// deliveries in flight are at their cap, rather than claim rows it could
+// only hand back.
+func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration, skip ...int64) ([]*Claimed, error) {
 	now := s.now()
-	pick := "SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+	args := []any{owner, micros(now.Add(lease)), micros(now), micros(now)}
+	pick := "SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ?"
+	if len(skip) > 0 {
+		pick += " AND notifier NOT IN (" + strings.TrimSuffix(strings.Repeat("?,", len(skip)), ",") + ")"
+		for _, id := range skip {
+			args = append(args, id)
+		}
+	}
+	pick += " ORDER BY due_at LIMIT ?"
+	args = append(args, limit)
 	if s.dialect == Postgres {
 		pick += " FOR UPDATE SKIP LOCKED"
 	}
@@ -29,8 +42,7 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 	jobs := map[int64][]*Claimed{}
 	err := s.tx(ctx, func(tx querier) error {
 		rows, err := tx.QueryContext(ctx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
-		WHERE id IN (`+pick+`) RETURNING `+notificationColumns),
-			owner, micros(now.Add(lease)), micros(now), micros(now), limit)
+		WHERE id IN (`+pick+`) RETURNING `+notificationColumns), args...)
 		if err != nil {
 			return err
 		}
@@ -156,9 +168,17 @@ func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
 }
 
 // NextDue returns when the next pending notification is due (nil: none).
-func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
+// Rows of the notifiers in skip are left out, as in Claim.
+func (s *Store) NextDue(ctx context.Context, skip ...int64) (*time.Time, error) {
 	var due sql.NullInt64
-	err := s.r.QueryRowContext(ctx, "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'").Scan(&due)
+	query, args := "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'", []any{}
+	if len(skip) > 0 {
+		query += " AND notifier NOT IN (" + strings.TrimSuffix(strings.Repeat("?,", len(skip)), ",") + ")"
+		for _, id := range skip {
+			args = append(args, id)
+		}
+	}
+	err := s.r.QueryRowContext(ctx, s.q(query), args...).Scan(&due)
 	return nullTime(due), err
 }
 

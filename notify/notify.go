@@ -164,3 +164,27 @@ func (e Env) HTTPClient(insecure bool) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
+
+// Sequentially sends to each destination not in done, in order and once each
+// (a destination listed twice gets one message), and stops at the first
+// failure so that a retry resumes where this attempt stopped. The result
+// counts the destinations reached, also when it fails part-way.
+func Sequentially(dests, done []string, send func(dest string) error) (Result, error) {
+	skip := make(map[string]bool, len(done))
+	for _, d := range done {
+		skip[d] = true
+	}
+	var res Result
+	for _, d := range dests {
+		if skip[d] {
+			continue
+		}
+		if err := send(d); err != nil {
+			return res, err
+		}
+		skip[d] = true
+		res.Sent++
+		res.Done = append(res.Done, d)
+	}
+	return res, nil
+}

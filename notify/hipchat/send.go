@@ -22,26 +22,11 @@ func newSender(env notify.Env) notify.Sender {
 	return &sender{client: env.HTTPClient(false), userAgent: env.UserAgent}
 }
 
-// Send notifies each room not yet reached, in order, and stops at the first
-// failure so that a retry resumes where this attempt stopped.
+// Send notifies each room not yet reached (notify.Sequentially).
 func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
-	skip := make(map[string]bool, len(m.Done))
-	for _, d := range m.Done {
-		skip[d] = true
-	}
-	var res notify.Result
-	for _, room := range c.List("rooms") {
-		if skip[room] {
-			continue
-		}
-		if err := s.post(ctx, c, room, m.Subject); err != nil {
-			return res, err
-		}
-		skip[room] = true // a room listed twice gets the message once
-		res.Sent++
-		res.Done = append(res.Done, room)
-	}
-	return res, nil
+	return notify.Sequentially(c.List("rooms"), m.Done, func(room string) error {
+		return s.post(ctx, c, room, m.Subject)
+	})
 }
 
 type payload struct {

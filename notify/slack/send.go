@@ -32,26 +32,11 @@ func newSender(env notify.Env) notify.Sender {
 	return &sender{client: env.HTTPClient(false), endpoint: base + "chat.postMessage", userAgent: env.UserAgent}
 }
 
-// Send posts to each channel not yet reached, in order, and stops at the
-// first failure so that a retry resumes where this attempt stopped.
+// Send posts to each channel not yet reached (notify.Sequentially).
 func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
-	skip := make(map[string]bool, len(m.Done))
-	for _, d := range m.Done {
-		skip[d] = true
-	}
-	var res notify.Result
-	for _, entry := range c.List("channels") {
-		if skip[entry] {
-			continue
-		}
-		if err := s.post(ctx, c, entry, m.Subject); err != nil {
-			return res, err
-		}
-		skip[entry] = true // a channel listed twice gets the message once
-		res.Sent++
-		res.Done = append(res.Done, entry)
-	}
-	return res, nil
+	return notify.Sequentially(c.List("channels"), m.Done, func(entry string) error {
+		return s.post(ctx, c, entry, m.Subject)
+	})
 }
 
 type attachment struct {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -56,7 +57,12 @@ type Engine struct {
 	mu          sync.Mutex
 	perNotifier map[int64]int
 	freed       chan struct{} // a notifier at its cap got a slot back
+
+	running atomic.Bool // Run is claiming
 }
+
+// Running reports whether the engine is claiming notifications (readiness).
+func (e *Engine) Running() bool { return e.running.Load() }
 
 // New returns an engine; cfg's zero values take the defaults.
 func New(cfg Config) *Engine {
@@ -104,6 +110,8 @@ const maxBatch = 128
 // Run claims and sends until ctx ends; then it stops claiming, gives attempts
 // in flight up to ShutdownTimeout to finish, records them, and returns.
 func (e *Engine) Run(ctx context.Context) error {
+	e.running.Store(true)
+	defer e.running.Store(false)
 	// Attempts outlive ctx by up to ShutdownTimeout.
 	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSends()

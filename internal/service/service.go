@@ -94,6 +94,12 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	s.Handler = api.NewServer(api.Config{
 		Store: st, Types: types, Secrets: box, BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Instance: s.Instance, Logger: log,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Console: web.Handler(),
+		Ready: func(ctx context.Context) error {
+			if !s.engine.Running() {
+				return errors.New("the delivery workers are not running")
+			}
+			return st.Ping(ctx)
+		},
 	})
 	return s, nil
 }
@@ -109,6 +115,9 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	var engine sync.WaitGroup
 	engine.Add(1)
 	go func() { defer engine.Done(); s.engine.Run(engineCtx) }()
+	for !s.engine.Running() { // ready means delivering: /readyz checks it
+		time.Sleep(time.Millisecond)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.log.Info("herald ready", "addr", "http://"+ln.Addr().String(), "database", s.Store.Dialect(), "instance", s.Instance, "version", herald.Version)

@@ -123,7 +123,7 @@ func jsonErrorText(err error) string {
 	return err.Error()
 }
 
-// decodeOr400 reads the body and answers the error itself; ok reports whether to go on.
+// decode reads the body and answers the error itself; ok reports whether to go on.
 func (s *server) decode(w http.ResponseWriter, r *http.Request, allowEmpty bool) (map[string]json.RawMessage, bool) {
 	fields, err := readBody(w, r, allowEmpty)
 	if err != nil {

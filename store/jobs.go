@@ -90,11 +90,7 @@ func (s *Store) GetJob(ctx context.Context, kind herald.JobKind, id int64) (*her
 	return s.getJob(ctx, s.r, kind, id)
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func (s *Store) getJob(ctx context.Context, db queryer, kind herald.JobKind, id int64) (*herald.Job, error) {
+func (s *Store) getJob(ctx context.Context, db querier, kind herald.JobKind, id int64) (*herald.Job, error) {
 	j, err := s.readJob(ctx, db, kind, id)
 	if err == nil {
 		s.fillRefs(ctx, s.r, j)
@@ -103,8 +99,23 @@ func (s *Store) getJob(ctx context.Context, db queryer, kind herald.JobKind, id 
 }
 
 // readJob reads a job's own row, without the names around it.
-func (s *Store) readJob(ctx context.Context, db queryer, kind herald.JobKind, id int64) (*herald.Job, error) {
-	j, err := scanJob(db.QueryRowContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs WHERE id = ?"), id))
+func (s *Store) readJob(ctx context.Context, db querier, kind herald.JobKind, id int64) (*herald.Job, error) {
+	return s.scanOneJob(ctx, db, kind, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", id)
+}
+
+// lockJob reads a job inside a write transaction so that no one else can
+// change it before the transaction ends: SQLite has one writer already; on
+// PostgreSQL the row is locked.
+func (s *Store) lockJob(ctx context.Context, tx querier, kind herald.JobKind, id int64) (*herald.Job, error) {
+	query := "SELECT " + jobColumns + " FROM jobs WHERE id = ?"
+	if s.dialect == Postgres {
+		query += " FOR UPDATE"
+	}
+	return s.scanOneJob(ctx, tx, kind, query, id)
+}
+
+func (s *Store) scanOneJob(ctx context.Context, db querier, kind herald.JobKind, query string, id int64) (*herald.Job, error) {
+	j, err := scanJob(db.QueryRowContext(ctx, s.q(query), id))
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -115,7 +126,7 @@ func (s *Store) readJob(ctx context.Context, db queryer, kind herald.JobKind, id
 }
 
 // fillRefs resolves the names messages show (project, inventory, playbook).
-func (s *Store) fillRefs(ctx context.Context, db queryer, j *herald.Job) {
+func (s *Store) fillRefs(ctx context.Context, db querier, j *herald.Job) {
 	var org sql.NullString
 	var orgID any
 	if j.Organization != nil {
@@ -292,11 +303,11 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 	err = s.tx(ctx, func(tx querier) error {
 		// The job read before the transaction is used as it is unless it
 		// changed since (the UPDATE checks its modified time); then it is
-		// read again under the writer, which nothing can change meanwhile.
+		// read again, locked, so that nothing can change it meanwhile.
 		j := *before
 		moved, saved, err := s.report(ctx, tx, &j, u)
 		if err == nil && !saved {
-			fresh, ferr := s.readJob(ctx, tx, kind, id)
+			fresh, ferr := s.lockJob(ctx, tx, kind, id)
 			if ferr != nil {
 				return ferr
 			}

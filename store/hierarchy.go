@@ -17,7 +17,7 @@ type level struct {
 
 // objectLevels returns the levels a job launched from the object collects
 // (API.md §5): the object, then up the hierarchy to its organization.
-func (s *Store) objectLevels(ctx context.Context, db queryer, objectType string, id int64) []level {
+func (s *Store) objectLevels(ctx context.Context, db querier, objectType string, id int64) []level {
 	out := []level{{objectType, id}}
 	var org, project sql.NullInt64
 	switch objectType {
@@ -59,9 +59,7 @@ type found struct {
 }
 
 // gather reads the notifiers attached to levels for trigger, each once, in id order.
-func (s *Store) gather(ctx context.Context, db interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, levels []level, trigger herald.Trigger) ([]*found, error) {
+func (s *Store) gather(ctx context.Context, db querier, levels []level, trigger herald.Trigger) ([]*found, error) {
 	if len(levels) == 0 {
 		return nil, nil
 	}

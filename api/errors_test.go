@@ -257,8 +257,10 @@ func testPathWithoutTrailingSlash(t *testing.T, s *heraldtest.Server) {
 	f := newFixture(t, s, "slash")
 	job := launch(t, s, kindCases[0], f)
 	for _, path := range []string{
-		"/api/v1/organizations", objPath("organizations", f.org), "/api/v1/jobs", objPath("jobs", job),
-		objPath("job_templates", f.jobTemplate) + "notifiers_any/", "/api/v1/unified_jobs?page_size=1", "/api/v1/ping", "/api/v1/tokens",
+		// Lists are narrowed to this fixture: other subtests write to the same
+		// server between the two requests compared.
+		fmt.Sprintf("/api/v1/organizations?id=%d", f.org), objPath("organizations", f.org), fmt.Sprintf("/api/v1/jobs?id=%d", job), objPath("jobs", job),
+		objPath("job_templates", f.jobTemplate) + "notifiers_any/", fmt.Sprintf("/api/v1/unified_jobs?page_size=1&id=%d", job), "/api/v1/ping", "/api/v1/tokens",
 	} {
 		bare := strings.Replace(path, "/?", "?", 1)
 		if !strings.Contains(bare, "?") {
@@ -273,7 +275,9 @@ func testPathWithoutTrailingSlash(t *testing.T, s *heraldtest.Server) {
 			if a.Status != http.StatusOK || a.Header.Get("Location") != "" {
 				t.Fatalf("GET %s: %d Location %q %s", bare, a.Status, a.Header.Get("Location"), a.Body)
 			}
-			if !reflect.DeepEqual(a.JSON(), b.JSON()) && !strings.Contains(bare, "ping") {
+			// ping names the instance only; the token list has no filter to
+			// narrow it, and a sweep subtest may add a token in between.
+			if !reflect.DeepEqual(a.JSON(), b.JSON()) && !strings.Contains(bare, "ping") && !strings.Contains(bare, "tokens") {
 				t.Fatalf("GET %s and %s differ:\n%s\n%s", bare, slashed, a.Body, b.Body)
 			}
 		})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sort"
 	"strings"
 
@@ -17,27 +18,31 @@ type level struct {
 
 // objectLevels returns the levels a job launched from the object collects
 // (API.md §5): the object, then up the hierarchy to its organization.
-func (s *Store) objectLevels(ctx context.Context, db querier, objectType string, id int64) []level {
+func (s *Store) objectLevels(ctx context.Context, db querier, objectType string, id int64) ([]level, error) {
 	out := []level{{objectType, id}}
 	var org, project sql.NullInt64
+	var err error
 	switch objectType {
 	case "job_template":
-		db.QueryRowContext(ctx, s.q("SELECT j.project, p.organization FROM job_templates j LEFT JOIN projects p ON p.id = j.project WHERE j.id = ?"), id).Scan(&project, &org)
+		err = db.QueryRowContext(ctx, s.q("SELECT j.project, p.organization FROM job_templates j LEFT JOIN projects p ON p.id = j.project WHERE j.id = ?"), id).Scan(&project, &org)
 		if project.Valid {
 			out = append(out, level{"project", project.Int64})
 		}
 	case "project", "workflow_job_template":
-		db.QueryRowContext(ctx, s.q("SELECT organization FROM "+herald.ObjectTypeByName(objectType).Collection+" WHERE id = ?"), id).Scan(&org)
+		err = db.QueryRowContext(ctx, s.q("SELECT organization FROM "+herald.ObjectTypeByName(objectType).Collection+" WHERE id = ?"), id).Scan(&org)
 	case "inventory_source":
-		db.QueryRowContext(ctx, s.q("SELECT i.organization FROM inventory_sources s JOIN inventories i ON i.id = s.inventory WHERE s.id = ?"), id).Scan(&org)
+		err = db.QueryRowContext(ctx, s.q("SELECT i.organization FROM inventory_sources s JOIN inventories i ON i.id = s.inventory WHERE s.id = ?"), id).Scan(&org)
 	case "inventory": // ad hoc commands collect only from the inventory's organization
-		db.QueryRowContext(ctx, s.q("SELECT organization FROM inventories WHERE id = ?"), id).Scan(&org)
+		err = db.QueryRowContext(ctx, s.q("SELECT organization FROM inventories WHERE id = ?"), id).Scan(&org)
 		out = out[:0]
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) { // a deleted object collects from itself alone
+		return nil, err
 	}
 	if org.Valid {
 		out = append(out, level{"organization", org.Int64})
 	}
-	return out
+	return out, nil
 }
 
 var kindSource = map[herald.JobKind]string{
@@ -100,9 +105,18 @@ func (s *Store) gather(ctx context.Context, db querier, levels []level, trigger 
 	return out, rows.Err()
 }
 
-// collect returns the notifiers a job's event fires, each once.
-func (s *Store) collect(ctx context.Context, tx querier, j *herald.Job, trigger herald.Trigger) ([]*herald.Notifier, error) {
-	fs, err := s.gather(ctx, tx, s.objectLevels(ctx, tx, kindSource[j.Kind], j.Template), trigger)
+// collect returns the notifiers a job's event fires, each once, from the
+// cache while the configuration is still at generation gen.
+func (s *Store) collect(ctx context.Context, j *herald.Job, gen int64, trigger herald.Trigger) ([]*herald.Notifier, error) {
+	k := firesKey{kind: j.Kind, template: j.Template, trigger: trigger}
+	if ns, ok := s.conf.getFires(gen, k); ok {
+		return ns, nil
+	}
+	levels, err := s.objectLevels(ctx, s.r, kindSource[j.Kind], j.Template)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s.gather(ctx, s.r, levels, trigger)
 	if err != nil {
 		return nil, err
 	}
@@ -110,13 +124,17 @@ func (s *Store) collect(ctx context.Context, tx querier, j *herald.Job, trigger 
 	for i, f := range fs {
 		out[i] = f.notifier
 	}
+	s.conf.putFires(gen, k, out)
 	return out, nil
 }
 
 // EffectiveNotifiers explains which notifiers a job launched from the object
 // would collect for trigger, and from which levels.
 func (s *Store) EffectiveNotifiers(ctx context.Context, objectType string, id int64, trigger herald.Trigger) ([]herald.EffectiveNotifier, error) {
-	levels := s.objectLevels(ctx, s.r, objectType, id)
+	levels, err := s.objectLevels(ctx, s.r, objectType, id)
+	if err != nil {
+		return nil, err
+	}
 	fs, err := s.gather(ctx, s.r, levels, trigger)
 	if err != nil {
 		return nil, err

@@ -56,16 +56,17 @@ func kindTemplateField(kind herald.JobKind) string {
 // KindTemplateField is exported for the API, which names the link field.
 func KindTemplateField(kind herald.JobKind) string { return kindTemplateField(kind) }
 
-func scanJob(sc interface{ Scan(...any) error }) (*herald.Job, error) {
+// scanJob scans jobColumns, then extra.
+func scanJob(sc interface{ Scan(...any) error }, extra ...any) (*herald.Job, error) {
 	var j herald.Job
 	var kind string
 	var failed int
 	var org, started, finished sql.NullInt64
 	var counts, hosts sql.NullString
 	var created, modified int64
-	err := sc.Scan(&j.ID, &kind, &j.Name, &j.Status, &failed, &j.Template, &org, &j.LaunchType, &j.CreatedBy,
+	err := sc.Scan(append([]any{&j.ID, &kind, &j.Name, &j.Status, &failed, &j.Template, &org, &j.LaunchType, &j.CreatedBy,
 		&j.ResultTraceback, &j.JobExplanation, &j.ExtraVars, &j.Limit, &j.ModuleName, &j.ModuleArgs,
-		&counts, &hosts, &started, &finished, &created, &modified)
+		&counts, &hosts, &started, &finished, &created, &modified}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -91,16 +92,18 @@ func (s *Store) GetJob(ctx context.Context, kind herald.JobKind, id int64) (*her
 }
 
 func (s *Store) getJob(ctx context.Context, db querier, kind herald.JobKind, id int64) (*herald.Job, error) {
-	j, err := s.readJob(ctx, db, kind, id)
+	j, gen, err := s.readJob(ctx, db, kind, id)
 	if err == nil {
-		s.fillRefs(ctx, s.r, j)
+		s.fillRefs(ctx, j, gen)
 	}
 	return j, err
 }
 
-// readJob reads a job's own row, without the names around it.
-func (s *Store) readJob(ctx context.Context, db querier, kind herald.JobKind, id int64) (*herald.Job, error) {
-	return s.scanOneJob(ctx, db, kind, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", id)
+// readJob reads a job's own row, without the names around it, and the
+// configuration generation (confcache.go) as of that read.
+func (s *Store) readJob(ctx context.Context, db querier, kind herald.JobKind, id int64) (j *herald.Job, gen int64, err error) {
+	j, err = s.scanOneJob(ctx, db, kind, "SELECT "+jobColumns+", (SELECT n FROM config_generation) FROM jobs WHERE id = ?", id, &gen)
+	return j, gen, err
 }
 
 // lockJob reads a job inside a write transaction so that no one else can
@@ -114,8 +117,8 @@ func (s *Store) lockJob(ctx context.Context, tx querier, kind herald.JobKind, id
 	return s.scanOneJob(ctx, tx, kind, query, id)
 }
 
-func (s *Store) scanOneJob(ctx context.Context, db querier, kind herald.JobKind, query string, id int64) (*herald.Job, error) {
-	j, err := scanJob(db.QueryRowContext(ctx, s.q(query), id))
+func (s *Store) scanOneJob(ctx context.Context, db querier, kind herald.JobKind, query string, id int64, extra ...any) (*herald.Job, error) {
+	j, err := scanJob(db.QueryRowContext(ctx, s.q(query), id), extra...)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -125,18 +128,43 @@ func (s *Store) scanOneJob(ctx context.Context, db querier, kind herald.JobKind,
 	return j, nil
 }
 
-// fillRefs resolves the names messages show (project, inventory, playbook).
-func (s *Store) fillRefs(ctx context.Context, db querier, j *herald.Job) {
+// generation reads the configuration generation (confcache.go).
+func (s *Store) generation(ctx context.Context) (int64, error) {
+	var gen int64
+	err := s.r.QueryRowContext(ctx, s.q("SELECT n FROM config_generation")).Scan(&gen)
+	return gen, err
+}
+
+// fillRefs sets the names messages show (project, inventory, playbook),
+// from the cache while the configuration is still at generation gen.
+func (s *Store) fillRefs(ctx context.Context, j *herald.Job, gen int64) {
+	k := refsKey{kind: j.Kind, template: j.Template}
+	if j.Organization != nil {
+		k.org = *j.Organization
+	}
+	if r, ok := s.conf.getRefs(gen, k); ok {
+		j.Refs = r
+		return
+	}
+	if err := s.readRefs(ctx, j); err == nil || errors.Is(err, sql.ErrNoRows) {
+		s.conf.putRefs(gen, k, j.Refs)
+	}
+}
+
+// readRefs reads the names messages show from the database.
+func (s *Store) readRefs(ctx context.Context, j *herald.Job) error {
 	var org sql.NullString
 	var orgID any
 	if j.Organization != nil {
 		orgID = *j.Organization
 	}
+	j.Refs = herald.JobRefs{}
+	defer func() { j.Refs.OrganizationName = org.String }()
 	// One query a job: the template's names and the organization's, joined.
 	if j.Kind == herald.KindJob {
 		var project, inventory sql.NullInt64
 		var pname, iname sql.NullString
-		db.QueryRowContext(ctx, s.q(`SELECT t.name, t.playbook, t.project, p.name, t.inventory, i.name, (SELECT name FROM organizations WHERE id = ?)
+		err := s.r.QueryRowContext(ctx, s.q(`SELECT t.name, t.playbook, t.project, p.name, t.inventory, i.name, (SELECT name FROM organizations WHERE id = ?)
 			FROM job_templates t LEFT JOIN projects p ON p.id = t.project LEFT JOIN inventories i ON i.id = t.inventory WHERE t.id = ?`),
 			orgID, j.Template).Scan(&j.Refs.TemplateName, &j.Refs.Playbook, &project, &pname, &inventory, &iname, &org)
 		if project.Valid {
@@ -145,19 +173,19 @@ func (s *Store) fillRefs(ctx context.Context, db querier, j *herald.Job) {
 		if inventory.Valid {
 			j.Refs.InventoryID, j.Refs.Inventory = &inventory.Int64, iname.String
 		}
-	} else {
-		collection := herald.ObjectTypeByName(kindSource[j.Kind]).Collection
-		db.QueryRowContext(ctx, s.q("SELECT t.name, (SELECT name FROM organizations WHERE id = ?) FROM "+collection+" t WHERE t.id = ?"),
-			orgID, j.Template).Scan(&j.Refs.TemplateName, &org)
-		id := j.Template
-		switch j.Kind {
-		case herald.KindAdHocCommand:
-			j.Refs.InventoryID, j.Refs.Inventory = &id, j.Refs.TemplateName
-		case herald.KindProjectUpdate:
-			j.Refs.ProjectID, j.Refs.Project = &id, j.Refs.TemplateName
-		}
+		return err
 	}
-	j.Refs.OrganizationName = org.String
+	collection := herald.ObjectTypeByName(kindSource[j.Kind]).Collection
+	err := s.r.QueryRowContext(ctx, s.q("SELECT t.name, (SELECT name FROM organizations WHERE id = ?) FROM "+collection+" t WHERE t.id = ?"),
+		orgID, j.Template).Scan(&j.Refs.TemplateName, &org)
+	id := j.Template
+	switch j.Kind {
+	case herald.KindAdHocCommand:
+		j.Refs.InventoryID, j.Refs.Inventory = &id, j.Refs.TemplateName
+	case herald.KindProjectUpdate:
+		j.Refs.ProjectID, j.Refs.Project = &id, j.Refs.TemplateName
+	}
+	return err
 }
 
 // ListJobs returns a page of jobs of kind ("" for every kind) and the total count.
@@ -172,7 +200,8 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 		return nil, 0, err
 	}
 	var count int
-	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM jobs"+where), args...).Scan(&count); err != nil {
+	var gen int64 // read first: the names filled in below are at least this new
+	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*), (SELECT n FROM config_generation) FROM jobs"+where), args...).Scan(&count, &gen); err != nil {
 		return nil, 0, err
 	}
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs"+where+order+window(q)), args...)
@@ -193,7 +222,7 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 	}
 	rows.Close()
 	for _, j := range out {
-		s.fillRefs(ctx, s.r, j)
+		s.fillRefs(ctx, j, gen)
 	}
 	return out, count, nil
 }
@@ -284,18 +313,16 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 	// the read pool: SQLite has one writer, and the shorter its transactions
 	// the more status changes it takes. A notifier attached or detached at
 	// that very moment may or may not count, as with any concurrent change.
-	before, err := s.readJob(ctx, s.r, kind, id)
+	before, gen, err := s.readJob(ctx, s.r, kind, id)
 	if err != nil {
 		return nil, err
 	}
+	s.fillRefs(ctx, before, gen)
 	var notifiers []*herald.Notifier
 	trigger, fires := herald.TriggerFor(u.Status)
 	if fires && render != nil && u.Status != before.Status && !herald.Finished(before.Status) {
-		if notifiers, err = s.collect(ctx, s.r, before, trigger); err != nil {
+		if notifiers, err = s.collect(ctx, before, gen, trigger); err != nil {
 			return nil, err
-		}
-		if len(notifiers) > 0 {
-			s.fillRefs(ctx, s.r, before)
 		}
 	}
 	var fired int
@@ -336,9 +363,6 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 	}
 	if fired > 0 {
 		s.wake()
-	}
-	if len(notifiers) == 0 {
-		s.fillRefs(ctx, s.r, job)
 	}
 	return job, nil
 }

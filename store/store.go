@@ -45,6 +45,7 @@ type Store struct {
 	w       *writer // SQLite's one write connection; nil on PostgreSQL
 	dsn     string
 	now     func() time.Time
+	conf    *confCache
 
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after notifications are committed
@@ -59,7 +60,7 @@ type Store struct {
 // Open connects to the database named by url ("sqlite:path", "sqlite:///abs",
 // "postgres://...") and migrates its schema.
 func Open(ctx context.Context, dbURL string) (*Store, error) {
-	s := &Store{now: time.Now}
+	s := &Store{now: time.Now, conf: newConfCache()}
 	switch {
 	case strings.HasPrefix(dbURL, "sqlite:"):
 		path, err := SQLitePath(dbURL)

@@ -28,6 +28,7 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 
 	// The feed offers job numbers, at --offered-rate when set.
 	feed := make(chan int, o.clients)
+	cpu0, _ := srv.cpu()
 	start := time.Now()
 	go func() {
 		defer close(feed)
@@ -84,6 +85,7 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 		time.Sleep(20 * time.Millisecond)
 	}
 	smp.stop()
+	cpu1, cpuOK := srv.cpu()
 	first, repeats := sk.snapshot()
 
 	when := make(map[int64]time.Time, okJobs)
@@ -122,6 +124,11 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 		percentile(lat, 99).Round(time.Microsecond), percentile(lat, 100).Round(time.Microsecond), early)
 	if rss, peak, ok := srv.memory(); ok {
 		fmt.Printf("server memory: RSS %.1f MiB now, peak (VmHWM) %.1f MiB\n", rss, peak)
+	}
+	if cpuOK && delivered > 0 {
+		used := cpu1 - cpu0
+		fmt.Printf("server CPU: %s over %s (%.0f%% of one core), %s per notification\n", used.Round(10*time.Millisecond),
+			span.Round(time.Millisecond), 100*used.Seconds()/span.Seconds(), (used / time.Duration(delivered)).Round(time.Microsecond))
 	}
 	fmt.Printf("server goroutines: peak %.0f (sampled every 500ms), at the end %.0f; peak queue depth %.0f\n",
 		smp.goroutines, smp.lastGoroutines, smp.queue)

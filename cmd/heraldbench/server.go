@@ -143,6 +143,27 @@ func (s *server) startInProcess(ctx context.Context, dir string) error {
 	return nil
 }
 
+// cpu reads the CPU time the server's process has used so far (user and
+// system, every thread). In-process it includes the load generator.
+func (s *server) cpu() (time.Duration, bool) {
+	if s.pid == 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name may hold spaces: fields count from its closing parenthesis.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ, 100 on every Linux this runs on
+	return time.Duration(utime+stime) * time.Second / ticks, true
+}
+
 // memory reads the server's resident set now and at its peak, in MiB.
 func (s *server) memory() (rss, peak float64, ok bool) {
 	if s.pid == 0 {

@@ -56,7 +56,9 @@ type Engine struct {
 
 	mu          sync.Mutex
 	perNotifier map[int64]int
-	freed       chan struct{} // a notifier at its cap got a slot back
+	freed       chan struct{}   // a notifier at its cap got a slot back
+	taking      bool            // Run takes fresh notifications from the store
+	sendCtx     context.Context // what attempts run under: outlives Run's ctx by the shutdown timeout
 
 	running atomic.Bool // Run is claiming
 }
@@ -115,9 +117,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	// Attempts outlive ctx by up to ShutdownTimeout.
 	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSends()
-	var sends sync.WaitGroup
 	writerDone := make(chan struct{})
 	go func() { e.writeResults(); close(writerDone) }()
+	e.mu.Lock()
+	e.taking, e.sendCtx = true, sendCtx
+	e.mu.Unlock()
+	e.st.SetTaker(e.cfg.Owner, e.cfg.Lease, e)
 
 	wake := e.st.Wake()
 	poll := time.NewTimer(0)
@@ -140,7 +145,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		for range n - len(claimed) {
 			<-e.slots
 		}
-		e.start(sendCtx, &sends, claimed)
+		e.start(claimed)
 		if len(claimed) == n {
 			continue // more may be due: claim again as slots free up
 		}
@@ -153,17 +158,33 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}
 
-	done := make(chan struct{})
-	go func() { sends.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(e.cfg.ShutdownTimeout):
+	e.st.SetTaker("", 0, nil)
+	e.mu.Lock()
+	e.taking = false
+	e.mu.Unlock()
+	// Every slot back means every attempt is over and its outcome queued,
+	// places reserved by status changes still committing included.
+	held := 0
+	acquireAll := func(timeout <-chan time.Time) bool {
+		for ; held < cap(e.slots); held++ {
+			select {
+			case e.slots <- struct{}{}:
+			case <-timeout:
+				return false
+			}
+		}
+		return true
+	}
+	if !acquireAll(time.After(e.cfg.ShutdownTimeout)) {
 		e.log.Warn("shutdown timeout: cancelling attempts in flight")
 		cancelSends()
-		<-done
+		acquireAll(nil)
 	}
 	close(e.results)
 	<-writerDone
+	for range held {
+		<-e.slots
+	}
 	return nil
 }
 
@@ -186,7 +207,7 @@ func tryAcquire(slots chan struct{}) bool {
 }
 
 // start sends each claimed notification in its own goroutine; each holds a slot.
-func (e *Engine) start(ctx context.Context, wg *sync.WaitGroup, claimed []*store.Claimed) {
+func (e *Engine) start(claimed []*store.Claimed) {
 	if len(claimed) == 0 {
 		return
 	}
@@ -194,7 +215,7 @@ func (e *Engine) start(ctx context.Context, wg *sync.WaitGroup, claimed []*store
 	for _, c := range claimed {
 		ids = append(ids, c.Notifier)
 	}
-	notifiers, err := e.st.NotifiersByID(ctx, ids)
+	notifiers, err := e.st.NotifiersByID(e.sendCtx, ids)
 	if err != nil {
 		e.log.Error("load notifiers", "err", err)
 	}
@@ -206,25 +227,54 @@ func (e *Engine) start(ctx context.Context, wg *sync.WaitGroup, claimed []*store
 			<-e.slots
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// The slot is freed once the outcome is handed to the writer, not
-			// once it is recorded: waiting for the single SQLite writer there
-			// made claiming stall behind API writes (p50 latency 26ms → 930ms
-			// under heraldbench). A crash may so resend, besides the attempts
-			// in flight, the outcomes still queued for the writer.
-			defer func() { <-e.slots }()
-			if n != nil {
-				defer e.unreserve(n.ID)
-			}
-			e.results <- e.attempt(ctx, c, n)
-		}()
+		e.send1(c, n)
 	}
 	// A notifier at its cap: hand its rows back for a moment instead of
 	// letting a slow receiver hold workers that others could use.
-	if err := e.st.Release(ctx, e.cfg.Owner, busy, 200*time.Millisecond); err != nil {
+	if err := e.st.Release(e.sendCtx, e.cfg.Owner, busy, 200*time.Millisecond); err != nil {
 		e.log.Error("release notifications", "err", err)
+	}
+}
+
+// send1 attempts one notification in its own goroutine, which holds a slot
+// and, for a notifier that exists, one of the notifier's places.
+func (e *Engine) send1(c *store.Claimed, n *herald.Notifier) {
+	go func() {
+		// The slot is freed once the outcome is handed to the writer, not
+		// once it is recorded: waiting for the single SQLite writer there
+		// made claiming stall behind API writes (p50 latency 26ms → 930ms
+		// under heraldbench). A crash may so resend, besides the attempts
+		// in flight, the outcomes still queued for the writer.
+		defer func() { <-e.slots }()
+		if n != nil {
+			defer e.unreserve(n.ID)
+		}
+		e.results <- e.attempt(e.sendCtx, c, n)
+	}()
+}
+
+// Reserve holds a slot and a place of notifier's for a notification a status
+// change is writing (store.Taker), if both are free now.
+func (e *Engine) Reserve(notifier int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.taking || e.perNotifier[notifier] >= e.cfg.PerNotifier || !tryAcquire(e.slots) {
+		return false
+	}
+	e.perNotifier[notifier]++
+	return true
+}
+
+// Unreserve gives back what Reserve held: the write failed.
+func (e *Engine) Unreserve(notifier int64) {
+	e.unreserve(notifier)
+	<-e.slots
+}
+
+// Take sends the notifications reserved for, now committed, leased to us.
+func (e *Engine) Take(claimed []*store.Claimed, notifiers map[int64]*herald.Notifier) {
+	for _, c := range claimed {
+		e.send1(c, notifiers[c.Notifier])
 	}
 }
 

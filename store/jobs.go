@@ -229,7 +229,7 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 
 // launchSource finds what a job of kind launched from template is named and
 // which organization it belongs to.
-func (s *Store) launchSource(ctx context.Context, tx querier, kind herald.JobKind, template int64) (name string, org sql.NullInt64, err error) {
+func (s *Store) launchSource(ctx context.Context, db querier, kind herald.JobKind, template int64) (name string, org sql.NullInt64, err error) {
 	var query string
 	switch kind {
 	case herald.KindJob:
@@ -247,7 +247,7 @@ func (s *Store) launchSource(ctx context.Context, tx querier, kind herald.JobKin
 	default:
 		return "", org, fmt.Errorf("unknown job kind %q", kind)
 	}
-	err = tx.QueryRowContext(ctx, s.q(query), template).Scan(&name, &org)
+	err = db.QueryRowContext(ctx, s.q(query), template).Scan(&name, &org)
 	return name, org, notFound(err)
 }
 
@@ -257,6 +257,15 @@ const idempotencyWindow = 24 * time.Hour
 // Launch creates a pending job. With an idempotency key used by the same user
 // within 24 hours it returns that job instead, and created is false.
 func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald.Job, created bool, err error) {
+	// The template is read before the write transaction, to keep that short;
+	// a template deleted meanwhile leaves a job as one deleted later would.
+	name, org, err := s.launchSource(ctx, s.r, r.Kind, r.Template)
+	if err != nil {
+		return nil, false, err
+	}
+	if r.Kind == herald.KindAdHocCommand {
+		name = r.ModuleName
+	}
 	var id int64
 	err = s.tx(ctx, func(tx querier) error {
 		now := s.nowMicros()
@@ -277,13 +286,6 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 				return err
 			}
 		}
-		name, org, err := s.launchSource(ctx, tx, r.Kind, r.Template)
-		if err != nil {
-			return err
-		}
-		if r.Kind == herald.KindAdHocCommand {
-			name = r.ModuleName
-		}
 		extra := r.ExtraVars
 		if extra == "" {
 			extra = "{}"
@@ -300,8 +302,9 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 	return job, created, err
 }
 
-// RenderFunc builds the notifications for a job event, one per notifier.
-// It runs inside the status change's transaction and must not block.
+// RenderFunc builds the notifications for a job event, one per notifier. It
+// must not block and must depend on its arguments alone: it runs before the
+// write transaction, and again inside it if the job changed meanwhile.
 type RenderFunc func(job *herald.Job, trigger herald.Trigger, notifiers []*herald.Notifier) []herald.NewNotification
 
 // UpdateJob applies a status report to a job. In the same transaction it
@@ -309,38 +312,53 @@ type RenderFunc func(job *herald.Job, trigger herald.Trigger, notifiers []*heral
 // notification per notifier as render builds them, so that a notification
 // exists exactly when the status change does.
 func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u herald.JobUpdate, render RenderFunc) (*herald.Job, error) {
-	// What the event would fire is read before the write transaction, from
-	// the read pool: SQLite has one writer, and the shorter its transactions
-	// the more status changes it takes. A notifier attached or detached at
-	// that very moment may or may not count, as with any concurrent change.
+	// What the event fires, and its messages, are worked out before the
+	// write transaction, on the job as read: SQLite has one writer, and the
+	// shorter its transactions the more status changes it takes. A notifier
+	// attached or detached at that very moment may or may not count, as with
+	// any concurrent change.
 	before, gen, err := s.readJob(ctx, s.r, kind, id)
 	if err != nil {
 		return nil, err
 	}
 	s.fillRefs(ctx, before, gen)
+	now := s.now().UTC()
 	var notifiers []*herald.Notifier
+	var news []herald.NewNotification
 	trigger, fires := herald.TriggerFor(u.Status)
 	if fires && render != nil && u.Status != before.Status && !herald.Finished(before.Status) {
 		if notifiers, err = s.collect(ctx, before, gen, trigger); err != nil {
 			return nil, err
 		}
+		if len(notifiers) > 0 {
+			planned := *before
+			applyUpdate(&planned, u, now)
+			news = render(&planned, trigger, notifiers)
+		}
 	}
 	var fired int
 	var job *herald.Job
+	var h *handoff
 	err = s.tx(ctx, func(tx querier) error {
 		// The job read before the transaction is used as it is unless it
 		// changed since (the UPDATE checks its modified time); then it is
-		// read again, locked, so that nothing can change it meanwhile.
+		// read again, locked, so that nothing can change it meanwhile, and
+		// the messages are rendered anew.
 		j := *before
-		moved, saved, err := s.report(ctx, tx, &j, u)
+		moved, saved, err := s.report(ctx, tx, &j, u, now)
+		news := news
 		if err == nil && !saved {
 			fresh, ferr := s.lockJob(ctx, tx, kind, id)
 			if ferr != nil {
 				return ferr
 			}
 			j = *fresh
-			if moved, saved, err = s.report(ctx, tx, &j, u); err == nil && !saved {
+			if moved, saved, err = s.report(ctx, tx, &j, u, now); err == nil && !saved {
 				return fmt.Errorf("job %d changed under the writer", id)
+			}
+			if moved && len(notifiers) > 0 {
+				j.Refs = before.Refs
+				news = render(&j, trigger, notifiers)
 			}
 		}
 		if err != nil {
@@ -348,20 +366,26 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 		}
 		j.Refs = before.Refs
 		job = &j
-		if !moved || len(notifiers) == 0 {
+		if !moved || len(news) == 0 {
 			return nil
 		}
-		news := render(&j, trigger, notifiers)
 		fired = len(news)
-		if err := s.insertNotifications(ctx, tx, &j, news); err != nil || fired == 0 {
+		h = s.reserve(news, notifiers)
+		if err := s.insertNotifications(ctx, tx, &j, news, h); err != nil {
+			h.cancel()
 			return err
+		}
+		if h != nil && h.pending() == 0 {
+			return nil // all taken: nothing for claims
 		}
 		return s.signal(ctx, tx) // other instances wake at commit
 	})
 	if err != nil {
+		h.cancel()
 		return nil, err
 	}
-	if fired > 0 {
+	h.take()
+	if fired > 0 && (h == nil || h.pending() > 0) {
 		s.wake()
 	}
 	return job, nil
@@ -369,7 +393,7 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 
 // report applies a status report to j, as last read, and saves it unless
 // the stored job changed since (saved false). moved says the status moved.
-func (s *Store) report(ctx context.Context, tx querier, j *herald.Job, u herald.JobUpdate) (moved, saved bool, err error) {
+func (s *Store) report(ctx context.Context, tx querier, j *herald.Job, u herald.JobUpdate, now time.Time) (moved, saved bool, err error) {
 	if u.Status == "" || u.Status == j.Status {
 		// No move: details (host counts, traceback) may still arrive,
 		// for a finished job too, but nothing fires again.
@@ -389,7 +413,7 @@ func (s *Store) report(ctx context.Context, tx querier, j *herald.Job, u herald.
 	if (u.Status == herald.StatusPending || u.Status == herald.StatusWaiting) && j.Status == herald.StatusRunning {
 		return false, false, herald.Errorf(herald.ECONFLICT, "Job %d is running; it cannot go back to %s.", j.ID, u.Status)
 	}
-	applyUpdate(j, u, s.now().UTC())
+	applyUpdate(j, u, now)
 	saved, err = s.saveJob(ctx, tx, j)
 	return true, saved, err
 }

@@ -84,23 +84,6 @@ func (s *Store) RecentNotifications(ctx context.Context, notifier int64, n int) 
 	return list, err
 }
 
-func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification) error {
-	now := s.nowMicros()
-	var kind string
-	var jobID any
-	if j != nil {
-		kind, jobID = string(j.Kind), j.ID
-	}
-	insert := s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	for _, n := range news {
-		if _, err := tx.ExecContext(ctx, insert, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, kind, jobID, n.Trigger, now, now, now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // CreateTestNotification writes a pending test notification for a notifier.
 func (s *Store) CreateTestNotification(ctx context.Context, n herald.NewNotification) (*herald.Notification, error) {
 	var id int64

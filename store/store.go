@@ -46,6 +46,7 @@ type Store struct {
 	dsn     string
 	now     func() time.Time
 	conf    *confCache
+	taker   atomic.Pointer[taking] // takes fresh notifications (handoff.go)
 
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after notifications are committed

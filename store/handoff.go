@@ -42,7 +42,7 @@ func (s *Store) SetTaker(owner string, lease time.Duration, t Taker) {
 // handoff is what one status change reserved with the Taker.
 type handoff struct {
 	*taking
-	reserved  []bool // per notification written: taken
+	reserved  []bool  // per notification written: taken
 	ids       []int64 // the notifiers of the places reserved
 	claimed   []*Claimed
 	notifiers map[int64]*herald.Notifier

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -228,8 +229,8 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 }
 
 // launchSource finds what a job of kind launched from template is named and
-// which organization it belongs to.
-func (s *Store) launchSource(ctx context.Context, db querier, kind herald.JobKind, template int64) (name string, org sql.NullInt64, err error) {
+// which organization it belongs to, and the configuration generation.
+func (s *Store) launchSource(ctx context.Context, db querier, kind herald.JobKind, template int64) (name string, org sql.NullInt64, gen int64, err error) {
 	var query string
 	switch kind {
 	case herald.KindJob:
@@ -245,10 +246,11 @@ func (s *Store) launchSource(ctx context.Context, db querier, kind herald.JobKin
 	case herald.KindSystemJob:
 		query = "SELECT name, NULL FROM system_job_templates WHERE id = ?"
 	default:
-		return "", org, fmt.Errorf("unknown job kind %q", kind)
+		return "", org, 0, fmt.Errorf("unknown job kind %q", kind)
 	}
-	err = db.QueryRowContext(ctx, s.q(query), template).Scan(&name, &org)
-	return name, org, notFound(err)
+	query = strings.Replace(query, " FROM ", ", (SELECT n FROM config_generation) FROM ", 1)
+	err = db.QueryRowContext(ctx, s.q(query), template).Scan(&name, &org, &gen)
+	return name, org, gen, notFound(err)
 }
 
 // idempotencyWindow is how long an Idempotency-Key names the same launch.
@@ -259,7 +261,7 @@ const idempotencyWindow = 24 * time.Hour
 func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald.Job, created bool, err error) {
 	// The template is read before the write transaction, to keep that short;
 	// a template deleted meanwhile leaves a job as one deleted later would.
-	name, org, err := s.launchSource(ctx, s.r, r.Kind, r.Template)
+	name, org, gen, err := s.launchSource(ctx, s.r, r.Kind, r.Template)
 	if err != nil {
 		return nil, false, err
 	}
@@ -291,15 +293,21 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 			extra = "{}"
 		}
 		created = true
-		return tx.QueryRowContext(ctx, s.q(`INSERT INTO jobs (kind, name, status, template, organization, created_by, extra_vars, job_limit, module_name, module_args, idempotency_key, created, modified)
-			VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			string(r.Kind), name, r.Template, org, r.CreatedBy, extra, r.Limit, r.ModuleName, r.ModuleArgs, key, now, now).Scan(&id)
+		var err error
+		job, err = scanJob(tx.QueryRowContext(ctx, s.q(`INSERT INTO jobs (kind, name, status, template, organization, created_by, extra_vars, job_limit, module_name, module_args, idempotency_key, created, modified)
+			VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns),
+			string(r.Kind), name, r.Template, org, r.CreatedBy, extra, r.Limit, r.ModuleName, r.ModuleArgs, key, now, now))
+		return err
 	})
 	if err != nil {
 		return nil, false, err
 	}
-	job, err = s.GetJob(ctx, "", id)
-	return job, created, err
+	if job == nil { // the same launch again
+		job, err = s.GetJob(ctx, "", id)
+		return job, created, err
+	}
+	s.fillRefs(ctx, job, gen)
+	return job, created, nil
 }
 
 // RenderFunc builds the notifications for a job event, one per notifier. It

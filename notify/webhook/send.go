@@ -69,17 +69,14 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 // object as it is (compacted), text that is not JSON (or is empty) as {},
 // and any other JSON value (list, number, string) as its text in a JSON string.
 func requestBody(rendered string) []byte {
-	var v any
-	if err := json.Unmarshal([]byte(rendered), &v); err != nil {
-		return []byte("{}")
-	}
-	if _, ok := v.(map[string]any); ok {
-		var b bytes.Buffer
-		if err := json.Compact(&b, []byte(rendered)); err == nil {
-			return b.Bytes()
-		}
-	}
 	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(rendered)); err != nil {
+		return []byte("{}") // not JSON
+	}
+	if b.Len() > 0 && b.Bytes()[0] == '{' {
+		return b.Bytes()
+	}
+	b.Reset()
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // AWX sends the text as is, not with <>& escaped
 	_ = enc.Encode(rendered)

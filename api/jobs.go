@@ -11,7 +11,7 @@ import (
 )
 
 // jobJSON renders a job of any kind (API.md §3).
-func (s *server) jobJSON(r *http.Request, j *herald.Job) map[string]any {
+func (s *server) jobJSON(r *http.Request, j *herald.Job) object {
 	self := objectURL(j.Kind.Collection(), j.ID)
 	var counts any
 	if j.HostStatusCounts != nil {
@@ -21,19 +21,19 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) map[string]any {
 	if j.Hosts != nil {
 		hosts = j.Hosts
 	}
-	related := map[string]any{"notifications": self + "notifications/"}
-	summary := map[string]any{}
-	out := map[string]any{
-		"id": j.ID, "type": string(j.Kind), "url": self, "name": j.Name, "status": j.Status, "failed": j.Failed,
-		"created": fmtTime(j.Created), "modified": fmtTime(j.Modified), "started": fmtTimePtr(j.Started), "finished": fmtTimePtr(j.Finished),
-		"elapsed": j.Elapsed(), "launch_type": j.LaunchType, "created_by": j.CreatedBy, "result_traceback": j.ResultTraceback,
-		"job_explanation": j.JobExplanation, "extra_vars": j.ExtraVars, "limit": j.Limit, "host_status_counts": counts, "hosts": hosts,
-		"organization": j.Organization,
+	related := object{{"notifications", self + "notifications/"}}
+	summary := object{}
+	out := object{
+		{"id", j.ID}, {"type", string(j.Kind)}, {"url", self}, {"name", j.Name}, {"status", j.Status}, {"failed", j.Failed},
+		{"created", fmtTime(j.Created)}, {"modified", fmtTime(j.Modified)}, {"started", fmtTimePtr(j.Started)}, {"finished", fmtTimePtr(j.Finished)},
+		{"elapsed", j.Elapsed()}, {"launch_type", j.LaunchType}, {"created_by", j.CreatedBy}, {"result_traceback", j.ResultTraceback},
+		{"job_explanation", j.JobExplanation}, {"extra_vars", j.ExtraVars}, {"limit", j.Limit}, {"host_status_counts", counts}, {"hosts", hosts},
+		{"organization", j.Organization},
 	}
 	link := func(field, collection string, id int64, name string) {
-		out[field] = id
-		related[field] = objectURL(collection, id)
-		summary[field] = map[string]any{"id": id, "name": name}
+		out.set(field, id)
+		related.set(field, objectURL(collection, id))
+		summary.set(field, object{{"id", id}, {"name", name}})
 	}
 	field := store.KindTemplateField(j.Kind)
 	link(field, herald.ObjectTypeByName(field).Collection, j.Template, j.Refs.TemplateName)
@@ -42,7 +42,9 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) map[string]any {
 	}
 	switch j.Kind {
 	case herald.KindJob:
-		out["playbook"], out["project"], out["inventory"] = j.Refs.Playbook, j.Refs.ProjectID, j.Refs.InventoryID
+		out.set("playbook", j.Refs.Playbook)
+		out.set("project", j.Refs.ProjectID)
+		out.set("inventory", j.Refs.InventoryID)
 		if j.Refs.ProjectID != nil {
 			link("project", "projects", *j.Refs.ProjectID, j.Refs.Project)
 		}
@@ -50,9 +52,11 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) map[string]any {
 			link("inventory", "inventories", *j.Refs.InventoryID, j.Refs.Inventory)
 		}
 	case herald.KindAdHocCommand:
-		out["module_name"], out["module_args"] = j.ModuleName, j.ModuleArgs
+		out.set("module_name", j.ModuleName)
+		out.set("module_args", j.ModuleArgs)
 	}
-	out["related"], out["summary_fields"] = related, summary
+	out.set("related", related)
+	out.set("summary_fields", summary)
 	return out
 }
 
@@ -128,7 +132,7 @@ func (s *server) launch(kind herald.JobKind) http.HandlerFunc {
 			return
 		}
 		out := s.jobJSON(r, j)
-		out[string(kind)] = j.ID // AWX answers a launch with {"job": N, ...}
+		out.set(string(kind), j.ID) // AWX answers a launch with {"job": N, ...}
 		w.Header().Set("Location", objectURL(kind.Collection(), j.ID))
 		status := http.StatusCreated
 		if !created {

@@ -91,7 +91,7 @@ func (s *server) writePage(w http.ResponseWriter, r *http.Request, page, size, c
 }
 
 // listHandler is the shape of every list: parse the query, fetch, render.
-func listHandler[T any](s *server, fetch func(r *http.Request, q store.Query) ([]T, int, error), render func(r *http.Request, item T) map[string]any) http.HandlerFunc {
+func listHandler[T, R any](s *server, fetch func(r *http.Request, q store.Query) ([]T, int, error), render func(r *http.Request, item T) R) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, page, size, err := parseList(r)
 		if err != nil {

@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -12,7 +12,7 @@ import (
 )
 
 func objectURL(collection string, id int64) string {
-	return fmt.Sprintf("/api/v1/%s/%d/", collection, id)
+	return "/api/v1/" + collection + "/" + strconv.FormatInt(id, 10) + "/"
 }
 
 // objectJSON renders a stored object with its type, links and the names of what it points to.

@@ -30,6 +30,13 @@ func fmtTimePtr(t *time.Time) any {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	if o, ok := v.(object); ok {
+		if b, err := o.appendJSON(make([]byte, 0, 2048)); err == nil {
+			w.WriteHeader(status)
+			w.Write(append(b, '\n'))
+			return
+		}
+	}
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// appendString writes exactly what encoding/json writes with HTML escaping
+// off, so that job answers read as every other answer does.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", `quo"te \ back`, "tab\tnew\nline\r\b\f\x00\x1f", "<>&", "héllo ✓ 🎉",
+		"bad \xff utf8 \xc3", "line\u2028para\u2029", "\x7f del"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		if got := appendString(nil, s); string(got) != string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+			t.Fatalf("appendString(%q) = %s, encoding/json writes %s", s, got, want.Bytes())
+		}
+	})
+}
+
+func TestObjectKeepsOrderAndReplaces(t *testing.T) {
+	var id int64 = 7
+	o := object{}
+	o.set("b", "x")
+	o.set("a", &id)
+	o.set("n", nil)
+	o.set("nested", object{{"k", true}, {"f", 1.5}, {"m", map[string]int{"z": 1}}})
+	o.set("b", 2) // replaced in place
+	got, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"b":2,"a":7,"n":null,"nested":{"k":true,"f":1.5,"m":{"z":1}}}`
+	if string(got) != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}

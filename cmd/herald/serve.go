@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -56,6 +57,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(stderr, c.logFormat)
+	if getenv("GOGC") == "" {
+		// The live heap is small (tens of MiB) and the work allocation-heavy:
+		// collecting at twice the live heap instead of once cut a fifth of
+		// the CPU per notification under heraldbench for ~30 MiB more peak RSS.
+		debug.SetGCPercent(200)
+	}
 
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return configErrorf("--data-dir %s: %v", c.dataDir, err)

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/internal/ordered"
 	"github.com/herald-notify/herald/store"
 )
 
 // jobJSON renders a job of any kind (API.md §3).
-func (s *server) jobJSON(r *http.Request, j *herald.Job) object {
+func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 	self := objectURL(j.Kind.Collection(), j.ID)
 	var counts any
 	if j.HostStatusCounts != nil {
@@ -21,19 +22,19 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) object {
 	if j.Hosts != nil {
 		hosts = j.Hosts
 	}
-	related := object{{"notifications", self + "notifications/"}}
-	summary := object{}
-	out := object{
-		{"id", j.ID}, {"type", string(j.Kind)}, {"url", self}, {"name", j.Name}, {"status", j.Status}, {"failed", j.Failed},
-		{"created", fmtTime(j.Created)}, {"modified", fmtTime(j.Modified)}, {"started", fmtTimePtr(j.Started)}, {"finished", fmtTimePtr(j.Finished)},
-		{"elapsed", j.Elapsed()}, {"launch_type", j.LaunchType}, {"created_by", j.CreatedBy}, {"result_traceback", j.ResultTraceback},
-		{"job_explanation", j.JobExplanation}, {"extra_vars", j.ExtraVars}, {"limit", j.Limit}, {"host_status_counts", counts}, {"hosts", hosts},
-		{"organization", j.Organization},
-	}
+	related := ordered.Pairs("notifications", self+"notifications/")
+	summary := ordered.Pairs()
+	out := ordered.Pairs(
+		"id", j.ID, "type", string(j.Kind), "url", self, "name", j.Name, "status", j.Status, "failed", j.Failed,
+		"created", fmtTime(j.Created), "modified", fmtTime(j.Modified), "started", fmtTimePtr(j.Started), "finished", fmtTimePtr(j.Finished),
+		"elapsed", j.Elapsed(), "launch_type", j.LaunchType, "created_by", j.CreatedBy, "result_traceback", j.ResultTraceback,
+		"job_explanation", j.JobExplanation, "extra_vars", j.ExtraVars, "limit", j.Limit, "host_status_counts", counts, "hosts", hosts,
+		"organization", j.Organization,
+	)
 	link := func(field, collection string, id int64, name string) {
-		out.set(field, id)
-		related.set(field, objectURL(collection, id))
-		summary.set(field, object{{"id", id}, {"name", name}})
+		out.Set(field, id)
+		related.Set(field, objectURL(collection, id))
+		summary.Set(field, ordered.Pairs("id", id, "name", name))
 	}
 	field := store.KindTemplateField(j.Kind)
 	link(field, herald.ObjectTypeByName(field).Collection, j.Template, j.Refs.TemplateName)
@@ -42,9 +43,9 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) object {
 	}
 	switch j.Kind {
 	case herald.KindJob:
-		out.set("playbook", j.Refs.Playbook)
-		out.set("project", j.Refs.ProjectID)
-		out.set("inventory", j.Refs.InventoryID)
+		out.Set("playbook", j.Refs.Playbook)
+		out.Set("project", j.Refs.ProjectID)
+		out.Set("inventory", j.Refs.InventoryID)
 		if j.Refs.ProjectID != nil {
 			link("project", "projects", *j.Refs.ProjectID, j.Refs.Project)
 		}
@@ -52,11 +53,11 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) object {
 			link("inventory", "inventories", *j.Refs.InventoryID, j.Refs.Inventory)
 		}
 	case herald.KindAdHocCommand:
-		out.set("module_name", j.ModuleName)
-		out.set("module_args", j.ModuleArgs)
+		out.Set("module_name", j.ModuleName)
+		out.Set("module_args", j.ModuleArgs)
 	}
-	out.set("related", related)
-	out.set("summary_fields", summary)
+	out.Set("related", related)
+	out.Set("summary_fields", summary)
 	return out
 }
 
@@ -132,7 +133,7 @@ func (s *server) launch(kind herald.JobKind) http.HandlerFunc {
 			return
 		}
 		out := s.jobJSON(r, j)
-		out.set(string(kind), j.ID) // AWX answers a launch with {"job": N, ...}
+		out.Set(string(kind), j.ID) // AWX answers a launch with {"job": N, ...}
 		w.Header().Set("Location", objectURL(kind.Collection(), j.ID))
 		status := http.StatusCreated
 		if !created {

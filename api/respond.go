@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/internal/ordered"
 )
 
 // maxBody caps a request body: a notifier or job report is a few KiB.
@@ -30,8 +31,8 @@ func fmtTimePtr(t *time.Time) any {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	if o, ok := v.(object); ok {
-		if b, err := o.appendJSON(make([]byte, 0, 2048)); err == nil {
+	if o, ok := v.(ordered.Object); ok {
+		if b, err := o.AppendJSON(make([]byte, 0, 2048)); err == nil {
 			w.WriteHeader(status)
 			w.Write(append(b, '\n'))
 			return

@@ -6,63 +6,45 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/internal/ordered"
 )
 
 // timeLayout is how AWX's notification data writes times (microseconds, UTC).
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
-// field is one key of a JSON object written in a fixed order.
-type field struct {
-	key   string
-	value any
-}
-
 // Metadata is the default body: the job's details as JSON indented by 4,
 // keys in AWX's order, non-ASCII characters kept.
 func Metadata(job *herald.Job, baseURL string) string {
-	fields := []field{
-		{"id", job.ID},
-		{"name", job.Name},
-		{"url", uiURL(job, baseURL)},
-		{"created_by", job.CreatedBy},
-		{"started", timeOrNil(job.Started)},
-		{"finished", timeOrNil(job.Finished)},
-		{"status", job.Status},
-		{"traceback", job.ResultTraceback},
-		{"friendly_name", job.Kind.FriendlyName()},
-	}
+	fields := ordered.Pairs(
+		"id", job.ID,
+		"name", job.Name,
+		"url", uiURL(job, baseURL),
+		"created_by", job.CreatedBy,
+		"started", timeOrNil(job.Started),
+		"finished", timeOrNil(job.Finished),
+		"status", job.Status,
+		"traceback", job.ResultTraceback,
+		"friendly_name", job.Kind.FriendlyName(),
+	)
 	if job.Kind == herald.KindJob {
 		hosts := job.Hosts
 		if hosts == nil {
 			hosts = map[string]herald.HostCounts{}
 		}
-		fields = append(fields,
-			field{"inventory", stringOrNil(job.Refs.Inventory)},
-			field{"project", stringOrNil(job.Refs.Project)},
-			field{"playbook", job.Refs.Playbook},
-			field{"limit", job.Limit},
-			field{"extra_vars", job.ExtraVars},
-			field{"hosts", hosts},
-		)
+		fields = append(fields, ordered.Pairs(
+			"inventory", stringOrNil(job.Refs.Inventory),
+			"project", stringOrNil(job.Refs.Project),
+			"playbook", job.Refs.Playbook,
+			"limit", job.Limit,
+			"extra_vars", job.ExtraVars,
+			"hosts", hosts,
+		)...)
 	}
-	return indentJSON(orderedJSON(fields))
-}
-
-// orderedJSON writes fields as one compact object in their order; a Go map
-// would sort the keys.
-func orderedJSON(fields []field) []byte {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range fields {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(marshal(f.key))
-		b.WriteByte(':')
-		b.Write(marshal(f.value))
+	compact, err := fields.AppendJSON(nil)
+	if err != nil { // only plain strings, numbers, times and host counts are here
+		return "{}"
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return indentJSON(compact)
 }
 
 // marshal encodes v without HTML escaping, as Python's json.dumps does.

@@ -1,44 +1,64 @@
-package api
+// Package ordered writes JSON objects whose keys keep the order they were
+// set in, as AWX's (Python's) answers and messages have them. It is also
+// the fast way to write them: encoding a Go map spends most of its time
+// sorting keys and reflecting on values.
+package ordered
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 )
 
-// object is a JSON object that keeps its keys in the order they were set.
-// Job answers, the API's busiest, are built as objects: encoding a map
-// spent most of its time sorting keys and reflecting on values.
-type object []member
+// Object is a JSON object that keeps its keys in the order they were set.
+type Object []Member
 
-type member struct {
-	key   string
-	value any
+// Member is one key of an Object and its value.
+type Member struct {
+	Key   string
+	Value any
 }
 
-// set sets key to v, in place if key is there already.
-func (o *object) set(key string, v any) {
+// Pairs makes an Object of alternating keys and values, in that order:
+// Pairs("id", 1, "name", "x"). A key that is not a string is a programming
+// error, and panics.
+func Pairs(kv ...any) Object {
+	if len(kv)%2 != 0 {
+		panic("ordered.Pairs: a key without a value")
+	}
+	o := make(Object, 0, len(kv)/2+4)
+	for i := 0; i < len(kv); i += 2 {
+		o = append(o, Member{Key: kv[i].(string), Value: kv[i+1]})
+	}
+	return o
+}
+
+// Set sets key to v, in place if key is there already.
+func (o *Object) Set(key string, v any) {
 	for i := range *o {
-		if (*o)[i].key == key {
-			(*o)[i].value = v
+		if (*o)[i].Key == key {
+			(*o)[i].Value = v
 			return
 		}
 	}
-	*o = append(*o, member{key, v})
+	*o = append(*o, Member{Key: key, Value: v})
 }
 
-func (o object) MarshalJSON() ([]byte, error) { return o.appendJSON(make([]byte, 0, 1024)) }
+func (o Object) MarshalJSON() ([]byte, error) { return o.AppendJSON(make([]byte, 0, 1024)) }
 
-func (o object) appendJSON(b []byte) ([]byte, error) {
+// AppendJSON appends the object's compact JSON to b. Strings are written as
+// encoding/json writes them with HTML escaping off.
+func (o Object) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
 	for i, m := range o {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, m.key)
+		b = appendString(b, m.Key)
 		b = append(b, ':')
 		var err error
-		if b, err = appendValue(b, m.value); err != nil {
+		if b, err = appendValue(b, m.Value); err != nil {
 			return nil, err
 		}
 	}
@@ -63,11 +83,16 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(b, *v, 10), nil
 	case bool:
 		return strconv.AppendBool(b, v), nil
-	case object:
-		return v.appendJSON(b)
+	case Object:
+		return v.AppendJSON(b)
 	}
-	data, err := json.Marshal(v)
-	return append(b, data...), err
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
 }
 
 // appendString quotes s as encoding/json does with HTML escaping off:

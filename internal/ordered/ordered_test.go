@@ -1,4 +1,4 @@
-package api
+package ordered
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 )
 
 // appendString writes exactly what encoding/json writes with HTML escaping
-// off, so that job answers read as every other answer does.
+// off, so that ordered objects read as everything else Herald writes.
 func FuzzAppendString(f *testing.F) {
 	for _, s := range []string{"", "plain", `quo"te \ back`, "tab\tnew\nline\r\b\f\x00\x1f", "<>&", "héllo ✓ 🎉",
 		"bad \xff utf8 \xc3", "line\u2028para\u2029", "\x7f del"} {
@@ -26,17 +26,15 @@ func FuzzAppendString(f *testing.F) {
 
 func TestObjectKeepsOrderAndReplaces(t *testing.T) {
 	var id int64 = 7
-	o := object{}
-	o.set("b", "x")
-	o.set("a", &id)
-	o.set("n", nil)
-	o.set("nested", object{{"k", true}, {"f", 1.5}, {"m", map[string]int{"z": 1}}})
-	o.set("b", 2) // replaced in place
+	o := Pairs("b", "x", "a", &id)
+	o.Set("n", nil)
+	o.Set("nested", Pairs("k", true, "f", 1.5, "m", map[string]int{"<&>": 1}))
+	o.Set("b", 2) // replaced in place
 	got, err := json.Marshal(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"b":2,"a":7,"n":null,"nested":{"k":true,"f":1.5,"m":{"z":1}}}`
+	want := `{"b":2,"a":7,"n":null,"nested":{"k":true,"f":1.5,"m":{"<&>":1}}}`
 	if string(got) != want {
 		t.Fatalf("got %s, want %s", got, want)
 	}

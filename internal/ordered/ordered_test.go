@@ -30,7 +30,7 @@ func TestObjectKeepsOrderAndReplaces(t *testing.T) {
 	o.Set("n", nil)
 	o.Set("nested", Pairs("k", true, "f", 1.5, "m", map[string]int{"<&>": 1}))
 	o.Set("b", 2) // replaced in place
-	got, err := json.Marshal(o)
+	got, err := o.AppendJSON(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,8 @@ import (
 // the job; a different one empties the cache. Since the generation is read
 // before the configuration, an entry is never older than its generation.
 type confCache struct {
-	mu    sync.Mutex
-	gen   int64
-	fires map[firesKey][]*herald.Notifier
-	refs  map[refsKey]herald.JobRefs
+	fires genMap[firesKey, []*herald.Notifier]
+	refs  genMap[refsKey, herald.JobRefs]
 }
 
 type firesKey struct {
@@ -36,63 +34,43 @@ type refsKey struct {
 // maxConfEntries bounds each map; past it the map starts over.
 const maxConfEntries = 10000
 
-func newConfCache() *confCache {
-	return &confCache{gen: -1, fires: map[firesKey][]*herald.Notifier{}, refs: map[refsKey]herald.JobRefs{}}
+// genMap holds values of one configuration generation.
+type genMap[K comparable, V any] struct {
+	mu  sync.Mutex
+	gen int64
+	m   map[K]V
 }
 
-// at moves the cache to generation gen if it is newer, dropping the older
-// entries, and says whether the cache now holds generation gen. A reader
+// at moves the map to generation gen if it is newer, dropping the older
+// entries, and says whether the map now holds generation gen. A reader
 // with an older generation neither uses the entries nor stores its own.
 // The caller holds mu.
-func (c *confCache) at(gen int64) bool {
-	if gen > c.gen {
-		c.gen = gen
-		clear(c.fires)
-		clear(c.refs)
+func (c *genMap[K, V]) at(gen int64) bool {
+	if gen > c.gen || c.m == nil {
+		c.gen, c.m = gen, map[K]V{}
 	}
 	return gen == c.gen
 }
 
-func (c *confCache) getFires(gen int64, k firesKey) ([]*herald.Notifier, bool) {
+func (c *genMap[K, V]) get(gen int64, k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var v V
 	if !c.at(gen) {
-		return nil, false
+		return v, false
 	}
-	ns, ok := c.fires[k]
-	return ns, ok
+	v, ok := c.m[k]
+	return v, ok
 }
 
-func (c *confCache) putFires(gen int64, k firesKey, ns []*herald.Notifier) {
+func (c *genMap[K, V]) put(gen int64, k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.at(gen) {
 		return
 	}
-	if len(c.fires) >= maxConfEntries {
-		clear(c.fires)
+	if len(c.m) >= maxConfEntries {
+		clear(c.m)
 	}
-	c.fires[k] = ns
-}
-
-func (c *confCache) getRefs(gen int64, k refsKey) (herald.JobRefs, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at(gen) {
-		return herald.JobRefs{}, false
-	}
-	r, ok := c.refs[k]
-	return r, ok
-}
-
-func (c *confCache) putRefs(gen int64, k refsKey, r herald.JobRefs) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at(gen) {
-		return
-	}
-	if len(c.refs) >= maxConfEntries {
-		clear(c.refs)
-	}
-	c.refs[k] = r
+	c.m[k] = v
 }

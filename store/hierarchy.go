@@ -109,7 +109,7 @@ func (s *Store) gather(ctx context.Context, db querier, levels []level, trigger 
 // cache while the configuration is still at generation gen.
 func (s *Store) collect(ctx context.Context, j *herald.Job, gen int64, trigger herald.Trigger) ([]*herald.Notifier, error) {
 	k := firesKey{kind: j.Kind, template: j.Template, trigger: trigger}
-	if ns, ok := s.conf.getFires(gen, k); ok {
+	if ns, ok := s.conf.fires.get(gen, k); ok {
 		return ns, nil
 	}
 	levels, err := s.objectLevels(ctx, s.r, kindSource[j.Kind], j.Template)
@@ -124,7 +124,7 @@ func (s *Store) collect(ctx context.Context, j *herald.Job, gen int64, trigger h
 	for i, f := range fs {
 		out[i] = f.notifier
 	}
-	s.conf.putFires(gen, k, out)
+	s.conf.fires.put(gen, k, out)
 	return out, nil
 }
 

@@ -143,12 +143,12 @@ func (s *Store) fillRefs(ctx context.Context, j *herald.Job, gen int64) {
 	if j.Organization != nil {
 		k.org = *j.Organization
 	}
-	if r, ok := s.conf.getRefs(gen, k); ok {
+	if r, ok := s.conf.refs.get(gen, k); ok {
 		j.Refs = r
 		return
 	}
 	if err := s.readRefs(ctx, j); err == nil || errors.Is(err, sql.ErrNoRows) {
-		s.conf.putRefs(gen, k, j.Refs)
+		s.conf.refs.put(gen, k, j.Refs)
 	}
 }
 

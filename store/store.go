@@ -61,7 +61,7 @@ type Store struct {
 // Open connects to the database named by url ("sqlite:path", "sqlite:///abs",
 // "postgres://...") and migrates its schema.
 func Open(ctx context.Context, dbURL string) (*Store, error) {
-	s := &Store{now: time.Now, conf: newConfCache()}
+	s := &Store{now: time.Now, conf: &confCache{}}
 	switch {
 	case strings.HasPrefix(dbURL, "sqlite:"):
 		path, err := SQLitePath(dbURL)

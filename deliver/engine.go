@@ -1,4 +1,5 @@
-// Package deliver sends the notifications the store has queued: it claims due
+// Package deliver sends the notifications the store has queued: it takes
+// fresh ones from status changes as they commit (store.Taker) and claims due
 // rows with a lease, sends each through its type's Sender with a timeout,
 // records the attempt, and retries transient failures with backoff. A fixed
 // pool bounds the attempts in flight, and a cap per notifier keeps one slow

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 	// The feed offers job numbers, at --offered-rate when set.
 	feed := make(chan int, o.clients)
 	cpu0, _ := srv.cpu()
+	own0, _ := processCPU(os.Getpid())
 	start := time.Now()
 	go func() {
 		defer close(feed)
@@ -94,6 +96,7 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 	}
 	smp.stop()
 	cpu1, cpuOK := srv.cpu()
+	own1, _ := processCPU(os.Getpid())
 	first, repeats := sk.snapshot()
 
 	index := make(map[int64]int, okJobs) // job id → job number
@@ -136,6 +139,11 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 		used := cpu1 - cpu0
 		fmt.Printf("server CPU: %s over %s (%.0f%% of one core), %s per notification\n", used.Round(10*time.Millisecond),
 			span.Round(time.Millisecond), 100*used.Seconds()/span.Seconds(), (used / time.Duration(delivered)).Round(time.Microsecond))
+		if srv.pid != os.Getpid() {
+			own := own1 - own0
+			fmt.Printf("load generator CPU (clients and sink): %s (%.0f%% of one core), %s per notification\n", own.Round(10*time.Millisecond),
+				100*own.Seconds()/span.Seconds(), (own / time.Duration(delivered)).Round(time.Microsecond))
+		}
 	}
 	fmt.Printf("server goroutines: peak %.0f (sampled every 500ms), at the end %.0f; peak queue depth %.0f\n",
 		smp.goroutines, smp.lastGoroutines, smp.queue)

@@ -149,7 +149,12 @@ func (s *server) cpu() (time.Duration, bool) {
 	if s.pid == 0 {
 		return 0, false
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+	return processCPU(s.pid)
+}
+
+// processCPU reads the CPU time process pid has used so far.
+func processCPU(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, false
 	}

@@ -15,6 +15,9 @@ import (
 // (migration 00002). A reader passes the generation it read together with
 // the job; a different one empties the cache. Since the generation is read
 // before the configuration, an entry is never older than its generation.
+// generationColumn reads the generation in a query of other things.
+const generationColumn = "(SELECT n FROM config_generation)"
+
 type confCache struct {
 	fires genMap[firesKey, []*herald.Notifier]
 	refs  genMap[refsKey, herald.JobRefs]

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -103,7 +102,7 @@ func (s *Store) getJob(ctx context.Context, db querier, kind herald.JobKind, id 
 // readJob reads a job's own row, without the names around it, and the
 // configuration generation (confcache.go) as of that read.
 func (s *Store) readJob(ctx context.Context, db querier, kind herald.JobKind, id int64) (j *herald.Job, gen int64, err error) {
-	j, err = s.scanOneJob(ctx, db, kind, "SELECT "+jobColumns+", (SELECT n FROM config_generation) FROM jobs WHERE id = ?", id, &gen)
+	j, err = s.scanOneJob(ctx, db, kind, "SELECT "+jobColumns+", "+generationColumn+" FROM jobs WHERE id = ?", id, &gen)
 	return j, gen, err
 }
 
@@ -127,13 +126,6 @@ func (s *Store) scanOneJob(ctx context.Context, db querier, kind herald.JobKind,
 		return nil, errNotFound
 	}
 	return j, nil
-}
-
-// generation reads the configuration generation (confcache.go).
-func (s *Store) generation(ctx context.Context) (int64, error) {
-	var gen int64
-	err := s.r.QueryRowContext(ctx, s.q("SELECT n FROM config_generation")).Scan(&gen)
-	return gen, err
 }
 
 // fillRefs sets the names messages show (project, inventory, playbook),
@@ -202,7 +194,7 @@ func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*
 	}
 	var count int
 	var gen int64 // read first: the names filled in below are at least this new
-	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*), (SELECT n FROM config_generation) FROM jobs"+where), args...).Scan(&count, &gen); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*), "+generationColumn+" FROM jobs"+where), args...).Scan(&count, &gen); err != nil {
 		return nil, 0, err
 	}
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+jobColumns+" FROM jobs"+where+order+window(q)), args...)
@@ -234,21 +226,20 @@ func (s *Store) launchSource(ctx context.Context, db querier, kind herald.JobKin
 	var query string
 	switch kind {
 	case herald.KindJob:
-		query = "SELECT name, organization FROM job_templates WHERE id = ?"
+		query = "SELECT name, organization, " + generationColumn + " FROM job_templates WHERE id = ?"
 	case herald.KindProjectUpdate:
-		query = "SELECT name, organization FROM projects WHERE id = ?"
+		query = "SELECT name, organization, " + generationColumn + " FROM projects WHERE id = ?"
 	case herald.KindInventoryUpdate:
-		query = "SELECT s.name, i.organization FROM inventory_sources s JOIN inventories i ON i.id = s.inventory WHERE s.id = ?"
+		query = "SELECT s.name, i.organization, " + generationColumn + " FROM inventory_sources s JOIN inventories i ON i.id = s.inventory WHERE s.id = ?"
 	case herald.KindAdHocCommand:
-		query = "SELECT name, organization FROM inventories WHERE id = ?"
+		query = "SELECT name, organization, " + generationColumn + " FROM inventories WHERE id = ?"
 	case herald.KindWorkflowJob:
-		query = "SELECT name, organization FROM workflow_job_templates WHERE id = ?"
+		query = "SELECT name, organization, " + generationColumn + " FROM workflow_job_templates WHERE id = ?"
 	case herald.KindSystemJob:
-		query = "SELECT name, NULL FROM system_job_templates WHERE id = ?"
+		query = "SELECT name, NULL, " + generationColumn + " FROM system_job_templates WHERE id = ?"
 	default:
 		return "", org, 0, fmt.Errorf("unknown job kind %q", kind)
 	}
-	query = strings.Replace(query, " FROM ", ", (SELECT n FROM config_generation) FROM ", 1)
 	err = db.QueryRowContext(ctx, s.q(query), template).Scan(&name, &org, &gen)
 	return name, org, gen, notFound(err)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,13 +58,13 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 			defer wg.Done()
 			for i := range feed {
 				var job idOnly
-				err := a.do(ctx, http.StatusCreated, "POST", fmt.Sprintf("/api/v1/job_templates/%d/launch/", tmpls[i%len(tmpls)]), map[string]any{}, &job)
+				err := a.do(ctx, http.StatusCreated, "POST", fmt.Sprintf("/api/v1/job_templates/%d/launch/", tmpls[i%len(tmpls)]), json.RawMessage(`{}`), &job)
 				if err == nil && !o.skipRunning {
-					err = a.do(ctx, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/jobs/%d/", job.ID), map[string]any{"status": "running"}, nil)
+					err = a.do(ctx, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/jobs/%d/", job.ID), json.RawMessage(`{"status": "running"}`), nil)
 				}
 				if err == nil {
 					sent[i] = time.Now()
-					err = a.do(ctx, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/jobs/%d/", job.ID), map[string]any{"status": "successful"}, nil)
+					err = a.do(ctx, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/jobs/%d/", job.ID), json.RawMessage(`{"status": "successful"}`), nil)
 				}
 				if err != nil {
 					failures.Add(1)

@@ -52,18 +52,20 @@ func startSink() (*sink, error) {
 
 func (s *sink) hook(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
-	var body struct {
-		ID int64 `json:"id"`
-	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return
 	}
-	json.Unmarshal(data, &body)
+	job := leadingID(data)
+	if job == 0 {
+		var body idOnly
+		json.Unmarshal(data, &body)
+		job = body.ID
+	}
 	key := r.Header.Get("Idempotency-Key")
 	s.mu.Lock()
 	if s.count[key] == 0 {
-		s.first[key] = arrival{job: body.ID, at: now}
+		s.first[key] = arrival{job: job, at: now}
 	}
 	s.count[key]++
 	s.mu.Unlock()

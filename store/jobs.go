@@ -247,6 +247,23 @@ func (s *Store) launchSource(ctx context.Context, db querier, kind herald.JobKin
 // idempotencyWindow is how long an Idempotency-Key names the same launch.
 const idempotencyWindow = 24 * time.Hour
 
+// earlierLaunch finds the job r's idempotency key names: earlier if launched
+// within the window, expired if before it (its key may then be reused).
+func (s *Store) earlierLaunch(ctx context.Context, db querier, r herald.LaunchRequest) (earlier, expired int64, err error) {
+	var id, at int64
+	err = db.QueryRowContext(ctx, s.q("SELECT id, created FROM jobs WHERE created_by = ? AND idempotency_key = ?"), r.CreatedBy, r.IdempotencyKey).Scan(&id, &at)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, 0, nil
+	case err != nil:
+		return 0, 0, err
+	case s.nowMicros()-at < idempotencyWindow.Microseconds():
+		return id, 0, nil
+	default:
+		return 0, id, nil
+	}
+}
+
 // Launch creates a pending job. With an idempotency key used by the same user
 // within 24 hours it returns that job instead, and created is false.
 func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald.Job, created bool, err error) {
@@ -254,6 +271,13 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 	// a template deleted meanwhile leaves a job as one deleted later would.
 	name, org, gen, err := s.launchSource(ctx, s.r, r.Kind, r.Template)
 	if err != nil {
+		// A retried launch gets its job even if the template is gone since.
+		if herald.ErrorCode(err) == herald.ENOTFOUND && r.IdempotencyKey != "" {
+			if earlier, _, ferr := s.earlierLaunch(ctx, s.r, r); ferr == nil && earlier != 0 {
+				job, err = s.GetJob(ctx, "", earlier)
+				return job, false, err
+			}
+		}
 		return nil, false, err
 	}
 	if r.Kind == herald.KindAdHocCommand {
@@ -265,18 +289,17 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 		var key any
 		if r.IdempotencyKey != "" {
 			key = r.IdempotencyKey
-			var existing, at int64
-			err := tx.QueryRowContext(ctx, s.q("SELECT id, created FROM jobs WHERE created_by = ? AND idempotency_key = ?"), r.CreatedBy, r.IdempotencyKey).Scan(&existing, &at)
+			earlier, expired, err := s.earlierLaunch(ctx, tx, r)
 			switch {
-			case err == nil && now-at < idempotencyWindow.Microseconds():
-				id = existing
+			case err != nil:
+				return err
+			case earlier != 0:
+				id = earlier
 				return nil
-			case err == nil: // expired: the key may name a new launch
-				if _, err := tx.ExecContext(ctx, s.q("UPDATE jobs SET idempotency_key = NULL WHERE id = ?"), existing); err != nil {
+			case expired != 0: // the key may name a new launch
+				if _, err := tx.ExecContext(ctx, s.q("UPDATE jobs SET idempotency_key = NULL WHERE id = ?"), expired); err != nil {
 					return err
 				}
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
 			}
 		}
 		extra := r.ExtraVars

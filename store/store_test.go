@@ -199,6 +199,23 @@ func TestLaunchIdempotency(t *testing.T) {
 		if err != nil || created || again.ID != first.ID {
 			t.Fatalf("same key again: job %d created=%v err=%v, want job %d, not created", again.ID, created, err, first.ID)
 		}
+		// A retry after the template is gone still gets the job it launched.
+		other := create(t, st, "job_template", map[string]any{"name": "Gone", "project": f.project, "playbook": "x.yml"})
+		gone := herald.LaunchRequest{Kind: herald.KindJob, Template: other, CreatedBy: "alice", IdempotencyKey: "k-gone"}
+		launched, _, err := st.Launch(ctx, gone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DeleteObject(ctx, objType("job_template"), other, false); err != nil {
+			t.Fatal(err)
+		}
+		if j, created, err := st.Launch(ctx, gone); err != nil || created || j.ID != launched.ID {
+			t.Fatalf("retry after the template was deleted: %v created=%v err=%v, want job %d", j, created, err, launched.ID)
+		}
+		gone.IdempotencyKey = "k-new"
+		_, _, err = st.Launch(ctx, gone)
+		wantCode(t, err, herald.ENOTFOUND)
+
 		bob := req
 		bob.CreatedBy = "bob"
 		if j, created, err := st.Launch(ctx, bob); err != nil || !created || j.ID == first.ID {

@@ -13,11 +13,8 @@ import (
 // Every entry belongs to one value of config_generation, the counter that
 // database triggers bump on any change to objects, notifiers or attachments
 // (migration 00002). A reader passes the generation it read together with
-// the job; a different one empties the cache. Since the generation is read
+// the job; a newer one empties the cache, an older one passes it by. Since the generation is read
 // before the configuration, an entry is never older than its generation.
-// generationColumn reads the generation in a query of other things.
-const generationColumn = "(SELECT n FROM config_generation)"
-
 type confCache struct {
 	fires genMap[firesKey, []*herald.Notifier]
 	refs  genMap[refsKey, herald.JobRefs]
@@ -33,6 +30,9 @@ type refsKey struct {
 	kind          herald.JobKind
 	template, org int64
 }
+
+// generationColumn reads the generation in a query of other things.
+const generationColumn = "(SELECT n FROM config_generation)"
 
 // maxConfEntries bounds each map; past it the map starts over.
 const maxConfEntries = 10000

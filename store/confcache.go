@@ -13,8 +13,9 @@ import (
 // Every entry belongs to one value of config_generation, the counter that
 // database triggers bump on any change to objects, notifiers or attachments
 // (migration 00002). A reader passes the generation it read together with
-// the job; a newer one empties the cache, an older one passes it by. Since the generation is read
-// before the configuration, an entry is never older than its generation.
+// the job; a newer one empties the cache, an older one passes it by. Since
+// the generation is read before the configuration, an entry is never older
+// than its generation.
 type confCache struct {
 	fires genMap[firesKey, []*herald.Notifier]
 	refs  genMap[refsKey, herald.JobRefs]

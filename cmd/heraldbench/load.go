@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -150,23 +151,39 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 		smp.goroutines, smp.lastGoroutines, smp.queue)
 
 	// The yardstick: the same number of posts from a plain Go loop.
-	plainRate, err := plainLoop(ctx, sk, o.clients, max(expected, 1))
+	plain, err := plainLoop(ctx, sk, o.clients, max(expected, 1))
 	if err != nil {
 		return err
 	}
 	fmt.Printf("plain Go HTTP loop (%d goroutines, %d posts to the same sink): %.0f posts/s; Herald end to end is %.3f of it\n",
-		o.clients, max(expected, 1), plainRate, rate/plainRate)
+		o.clients, max(expected, 1), plain.rate, rate/plain.rate)
+	if plain.cpu > 0 && o.notifiers == 1 {
+		// Each notification costs requests API round trips and one webhook:
+		// at the loop's CPU per round trip, HTTP alone caps the rate.
+		perNotification := time.Duration((requests + 1) * float64(plain.cpu))
+		fmt.Printf("HTTP alone: %s of CPU per round trip (client and server), so %.0f round trips a notification take %s: at most %.0f notifications/s on %d cores with no other work\n",
+			plain.cpu.Round(time.Microsecond), requests+1, perNotification.Round(time.Microsecond),
+			float64(runtime.NumCPU())*float64(time.Second)/float64(perNotification), runtime.NumCPU())
+	}
 	return nil
+}
+
+// yardstick is what the plain loop measured: posts per second, and the CPU
+// of one post, both ends counted (0 when /proc is not there to tell).
+type yardstick struct {
+	rate float64
+	cpu  time.Duration
 }
 
 // plainLoop posts n job-sized JSON bodies to the sink from c goroutines,
 // with a client set up as Herald's webhook sender's is.
-func plainLoop(ctx context.Context, sk *sink, c, n int) (float64, error) {
+func plainLoop(ctx context.Context, sk *sink, c, n int) (yardstick, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
 	hc := &http.Client{Transport: t, Timeout: 30 * time.Second}
 	body := []byte(`{"id":1,"name":"bench 1","url":"http://127.0.0.1/#/jobs/playbook/1","created_by":"admin","started":"2026-11-25T10:00:00.000000Z","finished":"2026-11-25T10:00:01.000000Z","status":"successful","traceback":"","friendly_name":"Job","inventory":null,"project":"bench","playbook":"site.yml","limit":"","extra_vars":"{}","hosts":{}}`)
 	before := sk.plain.Load()
+	cpu0, cpuOK := processCPU(os.Getpid())
 	start := time.Now()
 	err := parallel(ctx, c, n, func(i int) error {
 		req, _ := http.NewRequestWithContext(ctx, "POST", sk.url+"/plain", bytes.NewReader(body))
@@ -181,7 +198,12 @@ func plainLoop(ctx context.Context, sk *sink, c, n int) (float64, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("plain loop: %w", err)
+		return yardstick{}, fmt.Errorf("plain loop: %w", err)
 	}
-	return float64(sk.plain.Load()-before) / time.Since(start).Seconds(), nil
+	posts := sk.plain.Load() - before
+	y := yardstick{rate: float64(posts) / time.Since(start).Seconds()}
+	if cpu1, _ := processCPU(os.Getpid()); cpuOK && posts > 0 {
+		y.cpu = (cpu1 - cpu0) / time.Duration(posts)
+	}
+	return y, nil
 }

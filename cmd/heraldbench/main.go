@@ -7,7 +7,9 @@
 // Go HTTP loop posts the same number of bodies to the same sink.
 //
 // --pending K instead fills the queue with K pending notifications for a
-// receiver that is down and reports the server's memory while it holds them.
+// receiver that is down and reports the server's memory while it holds them;
+// --backlog K writes K pending notifications for the sink at once and times
+// the delivery engine draining them, with no API request in the way.
 //
 // Every phase is bounded: the run stops by itself.
 package main
@@ -29,7 +31,7 @@ type options struct {
 	skipRunning                              bool
 	offeredRate                              float64
 	timeout                                  time.Duration
-	pending, pendingBatch                    int
+	pending, pendingBatch, backlog           int
 	observe                                  time.Duration
 	inProcess                                bool
 	cpuProfile                               string
@@ -61,6 +63,7 @@ func main() {
 	flag.Float64Var(&o.offeredRate, "offered-rate", 0, "jobs started per second (0: as fast as the clients go)")
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long to wait for deliveries after the last job; later ones count as lost")
 	flag.IntVar(&o.pending, "pending", 0, "instead: insert this many pending notifications and report the server's memory")
+	flag.IntVar(&o.backlog, "backlog", 0, "instead: write this many pending notifications for the sink at once, over --templates webhook notifiers, and time their delivery (the engine without the API)")
 	flag.IntVar(&o.pendingBatch, "pending-batch", 20000, "rows per transaction in --pending")
 	flag.DurationVar(&o.observe, "observe", 15*time.Second, "with --pending: how long to watch the server after inserting")
 	flag.BoolVar(&o.inProcess, "in-process", false, "run the service inside this process (for --cpuprofile; memory figures then include the clients)")
@@ -90,8 +93,10 @@ func (o *options) check() error {
 		return fmt.Errorf("give exactly one of --herald PATH, --url URL or --in-process")
 	case o.templates < 1 || o.notifiers < 1 || o.jobs < 1 || o.clients < 1:
 		return fmt.Errorf("--templates, --notifiers, --jobs and --clients must be positive")
-	case o.pending > 0 && o.url != "":
-		return fmt.Errorf("--pending writes into the server's SQLite file: start the server (--herald or --in-process)")
+	case o.pending > 0 && o.backlog > 0:
+		return fmt.Errorf("give --pending or --backlog, not both")
+	case (o.pending > 0 || o.backlog > 0) && o.url != "":
+		return fmt.Errorf("--pending and --backlog write into the server's SQLite file: start the server (--herald or --in-process)")
 	case o.url != "" && o.password == "":
 		return fmt.Errorf("--url needs --password (or HERALD_PASSWORD)")
 	case o.cpuProfile != "" && !o.inProcess:

@@ -47,8 +47,11 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Printf("herald %s (pid %d), sink %s\n", srv.url, srv.pid, sk.url)
-	if o.pending > 0 {
+	switch {
+	case o.pending > 0:
 		return runPending(ctx, o, srv, a, sk)
+	case o.backlog > 0:
+		return runBacklog(ctx, o, srv, a, sk)
 	}
 	return runLoad(ctx, o, srv, a, sk)
 }

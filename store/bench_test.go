@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/store"
@@ -84,5 +85,25 @@ func benchUpdateJobStatus(b *testing.B, notifiers int) {
 	}
 	if count != iterations*notifiers {
 		b.Fatalf("%d notifications written, want %d", count, iterations*notifiers)
+	}
+}
+
+// BenchmarkClaimBehindCappedBacklog measures a claim that skips a notifier at
+// its cap holding 20,000 due rows (a receiver that hangs), with nothing else
+// due: the engine claims like this each time a worker frees up.
+func BenchmarkClaimBehindCappedBacklog(b *testing.B) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	f := newFixture(b, st)
+	queue(b, st, f, 20000)
+	b.ResetTimer()
+	for range b.N {
+		if got, err := st.Claim(ctx, "bench", 8, time.Minute, f.notifier); err != nil || len(got) != 0 {
+			b.Fatalf("claimed %d (%v), want none", len(got), err)
+		}
 	}
 }

@@ -79,7 +79,7 @@ func (s *Store) gather(ctx context.Context, db querier, levels []level, trigger 
 		args = append(args, l)
 	}
 	query := "SELECT a.object_type, a.object_id, a.event, " + notifierColumnsN + " FROM attachments a JOIN notifiers n ON n.id = a.notifier WHERE (" +
-		strings.Join(conds, " OR ") + ") AND a.event IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ls)), ",") + ") ORDER BY n.id"
+		strings.Join(conds, " OR ") + ") AND a.event IN (" + marks(len(ls)) + ") ORDER BY n.id"
 	rows, err := db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err

@@ -25,24 +25,25 @@ type Claimed struct {
 // only hand back.
 func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration, skip ...int64) ([]*Claimed, error) {
 	now := s.now()
-	args := []any{owner, micros(now.Add(lease)), micros(now), micros(now)}
-	pick := "SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ?"
-	if len(skip) > 0 {
-		pick += " AND notifier NOT IN (" + strings.TrimSuffix(strings.Repeat("?,", len(skip)), ",") + ")"
-		for _, id := range skip {
-			args = append(args, id)
-		}
-	}
-	pick += " ORDER BY due_at LIMIT ?"
-	args = append(args, limit)
-	if s.dialect == Postgres {
-		pick += " FOR UPDATE SKIP LOCKED"
-	}
 	var out []*Claimed
 	jobs := map[int64][]*Claimed{}
 	err := s.tx(ctx, func(tx querier) error {
+		pick, args := "SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?", []any{micros(now), limit}
+		if s.dialect == Postgres {
+			pick += " FOR UPDATE SKIP LOCKED"
+		}
+		if len(skip) > 0 {
+			due, err := s.oldestPending(ctx, tx, &now, limit, skip, true)
+			if err != nil || len(due) == 0 {
+				return err
+			}
+			pick, args = marks(len(due)), nil
+			for _, d := range due {
+				args = append(args, d.id)
+			}
+		}
 		rows, err := tx.QueryContext(ctx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
-		WHERE id IN (`+pick+`) RETURNING `+notificationColumns), args...)
+		WHERE id IN (`+pick+`) RETURNING `+notificationColumns), append([]any{owner, micros(now.Add(lease)), micros(now)}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -66,6 +67,71 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 	return out, s.fillJobTimes(ctx, jobs)
 }
 
+// pendingRow is a pending notification as oldestPending finds it.
+type pendingRow struct {
+	id  int64
+	due int64 // micros
+}
+
+// oldestPending returns up to limit pending rows of the notifiers not in
+// skip, oldest due first, due by before unless it is nil; lock (for a claim)
+// locks them on PostgreSQL. A notifier in skip may hold more rows due than
+// all others (a receiver that hangs, with a backlog): filtering those out of
+// a scan in due order would read every one of them at each claim, holding
+// SQLite's one writer. So it reads a window of the oldest rows, and when the
+// window is full of skipped ones, takes the oldest row of each other notifier
+// instead (an index range each).
+func (s *Store) oldestPending(ctx context.Context, q querier, before *time.Time, limit int, skip []int64, lock bool) ([]pendingRow, error) {
+	skipped := make(map[int64]bool, len(skip))
+	for _, id := range skip {
+		skipped[id] = true
+	}
+	forUpdate := ""
+	if lock && s.dialect == Postgres {
+		forUpdate = " FOR UPDATE SKIP LOCKED"
+	}
+	dueBy, args := "", []any{}
+	if before != nil {
+		dueBy, args = " AND due_at <= ?", []any{micros(*before)}
+	}
+	var out []pendingRow
+	seen, window := 0, 64+2*limit
+	err := scanRows(ctx, q, s.q("SELECT id, due_at, notifier FROM notifications WHERE status = 'pending'"+dueBy+" ORDER BY due_at LIMIT ?"+forUpdate),
+		append(args[:len(args):len(args)], window), func(rows *sql.Rows) error {
+			var r pendingRow
+			var notifier int64
+			if err := rows.Scan(&r.id, &r.due, &notifier); err != nil {
+				return err
+			}
+			if seen++; !skipped[notifier] && len(out) < limit {
+				out = append(out, r)
+			}
+			return nil
+		})
+	if err != nil || len(out) > 0 || seen < window {
+		return out, err
+	}
+	if forUpdate != "" {
+		forUpdate = " FOR UPDATE OF p SKIP LOCKED"
+	}
+	args = append(args, limit) // each notifier's oldest rows, up to limit
+	for _, id := range skip {
+		args = append(args, id)
+	}
+	args = append(args, limit)
+	err = scanRows(ctx, q, s.q(`SELECT p.id, p.due_at FROM notifiers f JOIN notifications p ON p.id IN (
+			SELECT id FROM notifications WHERE notifier = f.id AND status = 'pending'`+dueBy+` ORDER BY due_at LIMIT ?)
+		WHERE f.id NOT IN (`+marks(len(skip))+`) ORDER BY p.due_at LIMIT ?`+forUpdate), args, func(rows *sql.Rows) error {
+		var r pendingRow
+		if err := rows.Scan(&r.id, &r.due); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
 // fillJobTimes adds the jobs' start and end (Grafana regions need them).
 func (s *Store) fillJobTimes(ctx context.Context, jobs map[int64][]*Claimed) error {
 	if len(jobs) == 0 {
@@ -75,7 +141,7 @@ func (s *Store) fillJobTimes(ctx context.Context, jobs map[int64][]*Claimed) err
 	for id := range jobs {
 		ids = append(ids, id)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, started, finished FROM jobs WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), ids...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, started, finished FROM jobs WHERE id IN ("+marks(len(ids))+")"), ids...)
 	if err != nil {
 		return err
 	}
@@ -147,7 +213,7 @@ func (s *Store) Release(ctx context.Context, owner string, ids []int64, delay ti
 	}
 	return s.tx(ctx, func(tx querier) error {
 		_, err := tx.ExecContext(ctx, s.q(`UPDATE notifications SET lease_owner = NULL, due_at = ?, attempts = attempts - 1
-		WHERE lease_owner = ? AND status = 'pending' AND id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), args...)
+		WHERE lease_owner = ? AND status = 'pending' AND id IN (`+marks(len(ids))+")"), args...)
 		return err
 	})
 }
@@ -170,15 +236,16 @@ func (s *Store) Stats(ctx context.Context) (QueueStats, error) {
 // NextDue returns when the next pending notification is due (nil: none).
 // Rows of the notifiers in skip are left out, as in Claim.
 func (s *Store) NextDue(ctx context.Context, skip ...int64) (*time.Time, error) {
-	var due sql.NullInt64
-	query, args := "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'", []any{}
 	if len(skip) > 0 {
-		query += " AND notifier NOT IN (" + strings.TrimSuffix(strings.Repeat("?,", len(skip)), ",") + ")"
-		for _, id := range skip {
-			args = append(args, id)
+		next, err := s.oldestPending(ctx, s.r, nil, 1, skip, false)
+		if err != nil || len(next) == 0 {
+			return nil, err
 		}
+		t := fromMicros(next[0].due)
+		return &t, nil
 	}
-	err := s.r.QueryRowContext(ctx, s.q(query), args...).Scan(&due)
+	var due sql.NullInt64
+	err := s.r.QueryRowContext(ctx, "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'").Scan(&due)
 	return nullTime(due), err
 }
 
@@ -192,7 +259,7 @@ func (s *Store) NotifiersByID(ctx context.Context, ids []int64) (map[int64]*hera
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")"), args...)
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id IN ("+marks(len(ids))+")"), args...)
 	if err != nil {
 		return nil, err
 	}

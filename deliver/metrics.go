@@ -31,24 +31,36 @@ func NewMetrics(reg prometheus.Registerer, st *store.Store) *Metrics {
 			Help: "Duration of one delivery attempt, by notifier type.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 9)}, []string{"type"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "herald_attempts_in_flight", Help: "Delivery attempts under way in this instance."}),
 	}
-	stats := func() store.QueueStats {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s, _ := st.Stats(ctx)
-		return s
-	}
-	reg.MustRegister(m.sent, m.failed, m.retried, m.latency, m.inFlight,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "herald_queue_depth", Help: "Notifications pending delivery (all instances)."},
-			func() float64 { return float64(stats().Pending) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "herald_oldest_pending_age_seconds", Help: "Age of the oldest pending notification."},
-			func() float64 {
-				if s := stats(); s.OldestCreate != nil {
-					return time.Since(*s.OldestCreate).Seconds()
-				}
-				return 0
-			}),
-	)
+	reg.MustRegister(m.sent, m.failed, m.retried, m.latency, m.inFlight, queueCollector{st: st,
+		depth:  prometheus.NewDesc("herald_queue_depth", "Notifications pending delivery (all instances).", nil, nil),
+		oldest: prometheus.NewDesc("herald_oldest_pending_age_seconds", "Age of the oldest pending notification.", nil, nil),
+	})
 	return m
+}
+
+// queueCollector reads the queue gauges from the store, once per scrape.
+type queueCollector struct {
+	st            *store.Store
+	depth, oldest *prometheus.Desc
+}
+
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.depth; ch <- c.oldest }
+
+// Collect leaves both gauges out when the store cannot answer: no figure
+// is better than a wrong zero.
+func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := c.st.Stats(ctx)
+	if err != nil {
+		return
+	}
+	age := 0.0
+	if s.OldestCreate != nil {
+		age = time.Since(*s.OldestCreate).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(s.Pending))
+	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age)
 }
 
 // The helpers below let a nil *Metrics count nothing.

@@ -212,17 +212,9 @@ func (e *Engine) start(claimed []*store.Claimed) {
 	if len(claimed) == 0 {
 		return
 	}
-	ids := make([]int64, 0, len(claimed))
-	for _, c := range claimed {
-		ids = append(ids, c.Notifier)
-	}
-	notifiers, err := e.st.NotifiersByID(e.sendCtx, ids)
-	if err != nil {
-		e.log.Error("load notifiers", "err", err)
-	}
 	var busy []int64
 	for _, c := range claimed {
-		n := notifiers[c.Notifier]
+		n := c.Via
 		if n != nil && !e.reserve(n.ID) {
 			busy = append(busy, c.ID)
 			<-e.slots
@@ -273,9 +265,9 @@ func (e *Engine) Unreserve(notifier int64) {
 }
 
 // Take sends the notifications reserved for, now committed, leased to us.
-func (e *Engine) Take(claimed []*store.Claimed, notifiers map[int64]*herald.Notifier) {
+func (e *Engine) Take(claimed []*store.Claimed) {
 	for _, c := range claimed {
-		e.send1(c, notifiers[c.Notifier])
+		e.send1(c, c.Via)
 	}
 }
 

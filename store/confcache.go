@@ -17,8 +17,9 @@ import (
 // the generation is read before the configuration, an entry is never older
 // than its generation.
 type confCache struct {
-	fires genMap[firesKey, []*herald.Notifier]
-	refs  genMap[refsKey, herald.JobRefs]
+	fires     genMap[firesKey, []*herald.Notifier]
+	refs      genMap[refsKey, herald.JobRefs]
+	notifiers genMap[int64, *herald.Notifier] // by id, for claimed rows
 }
 
 type firesKey struct {

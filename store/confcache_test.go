@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/store"
@@ -67,6 +69,46 @@ func TestConfigChangesCountAtOnce(t *testing.T) {
 				}
 				if ids, _ := fired(); len(ids) != 0 {
 					t.Fatalf("after detaching through %s: fired %v", st.name, ids)
+				}
+			}
+		})
+	}
+}
+
+// A claimed row carries its notifier as it is now, even when the notifier
+// changed through another instance since the last claim.
+func TestClaimedNotifierIsCurrent(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			url := b.url(t)
+			a, other := open(t, url), open(t, url)
+			ctx := context.Background()
+			f := newFixture(t, a)
+			claimedURL := func() any {
+				t.Helper()
+				queue(t, a, f, 1)
+				got, err := a.Claim(ctx, "A", 10, time.Minute)
+				if err != nil || len(got) != 1 || got[0].Via == nil || got[0].Via.ID != f.notifier {
+					t.Fatalf("claimed %d rows (%v), want one with its notifier", len(got), err)
+				}
+				return got[0].Via.Config["url"]
+			}
+			if u := claimedURL(); u != "http://127.0.0.1:9/" {
+				t.Fatalf("first claim: url %v", u)
+			}
+			for i, st := range []*store.Store{a, other} {
+				n, err := st.GetNotifier(ctx, f.notifier)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := fmt.Sprintf("http://127.0.0.1:%d/", 10+i)
+				n.Config["url"] = want
+				if _, err := st.UpdateNotifier(ctx, n); err != nil {
+					t.Fatal(err)
+				}
+				if u := claimedURL(); u != want {
+					t.Fatalf("after change %d: claimed with url %v, want %v", i, u, want)
 				}
 			}
 		})

@@ -20,7 +20,7 @@ type Taker interface {
 	// Unreserve gives back a place that the write did not use (it failed).
 	Unreserve(notifier int64)
 	// Take starts the attempts reserved, once their rows are committed.
-	Take(claimed []*Claimed, notifiers map[int64]*herald.Notifier)
+	Take(claimed []*Claimed)
 }
 
 type taking struct {
@@ -84,7 +84,7 @@ func (h *handoff) cancel() {
 // take hands the committed rows over.
 func (h *handoff) take() {
 	if h != nil && len(h.claimed) > 0 {
-		h.t.Take(h.claimed, h.notifiers)
+		h.t.Take(h.claimed)
 	}
 }
 
@@ -109,7 +109,7 @@ func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.J
 			Object:   herald.Object{Created: now, Modified: now},
 			Notifier: n.Notifier, NotificationType: n.Type, Status: herald.NotificationPending, Recipients: n.Recipients,
 			Subject: n.Subject, Body: n.Body, JobKind: j.Kind, JobID: j.ID, Trigger: n.Trigger, Attempts: 1,
-		}, JobStarted: j.Started, JobFinished: j.Finished}
+		}, Via: h.notifiers[n.Notifier], JobStarted: j.Started, JobFinished: j.Finished}
 		err := tx.QueryRowContext(ctx, leased, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger,
 			micros(now.Add(h.lease)), at, at, h.owner).Scan(&c.ID)
 		if err != nil {

@@ -38,11 +38,11 @@ func (k *taker) Unreserve(notifier int64) {
 	k.returned++
 }
 
-func (k *taker) Take(claimed []*store.Claimed, notifiers map[int64]*herald.Notifier) {
+func (k *taker) Take(claimed []*store.Claimed) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for _, c := range claimed {
-		if notifiers[c.Notifier] == nil {
+		if c.Via == nil || c.Via.ID != c.Notifier {
 			panic("taken without its notifier")
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 // Claimed is a notification a worker holds, with what sending it needs.
 type Claimed struct {
 	*herald.Notification
+	Via         *herald.Notifier // the notifier it goes through (nil: deleted meanwhile)
 	JobStarted  *time.Time
 	JobFinished *time.Time
 }
@@ -26,8 +28,13 @@ type Claimed struct {
 func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration, skip ...int64) ([]*Claimed, error) {
 	now := s.now()
 	var out []*Claimed
+	var gen int64
 	jobs := map[int64][]*Claimed{}
 	err := s.tx(ctx, func(tx querier) error {
+		// Read first: the notifiers loaded after are never older than it.
+		if err := tx.QueryRowContext(ctx, "SELECT n FROM config_generation").Scan(&gen); err != nil {
+			return err
+		}
 		pick, args := "SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id "+limitArg, []any{micros(now), limit}
 		if s.dialect == Postgres {
 			pick += " FOR UPDATE SKIP LOCKED"
@@ -64,7 +71,41 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 	if err != nil {
 		return nil, err
 	}
+	if err := s.fillNotifiers(ctx, gen, out); err != nil {
+		return nil, err
+	}
 	return out, s.fillJobTimes(ctx, jobs)
+}
+
+// fillNotifiers sets each claimed row's notifier, from the cache of
+// generation gen or else the database.
+func (s *Store) fillNotifiers(ctx context.Context, gen int64, claimed []*Claimed) error {
+	var missing []any
+	for _, c := range claimed {
+		if n, ok := s.conf.notifiers.get(gen, c.Notifier); ok {
+			c.Via = n
+		} else if !slices.Contains(missing, any(c.Notifier)) {
+			missing = append(missing, c.Notifier)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	loaded := make(map[int64]*herald.Notifier, len(missing))
+	err := scanRows(ctx, s.r, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id IN ("+marks(len(missing))+")"), missing, func(rows *sql.Rows) error {
+		n, err := scanNotifier(rows)
+		if err == nil {
+			loaded[n.ID] = n
+			s.conf.notifiers.put(gen, n.ID, n)
+		}
+		return err
+	})
+	for _, c := range claimed {
+		if c.Via == nil {
+			c.Via = loaded[c.Notifier]
+		}
+	}
+	return err
 }
 
 // limitArg is a LIMIT bound to an argument. SQLite plans "LIMIT ?" for the
@@ -256,29 +297,4 @@ func (s *Store) NextDue(ctx context.Context, skip ...int64) (*time.Time, error) 
 	var due sql.NullInt64
 	err := s.r.QueryRowContext(ctx, "SELECT MIN(due_at) FROM notifications WHERE status = 'pending'").Scan(&due)
 	return nullTime(due), err
-}
-
-// NotifiersByID loads the notifiers with the given ids.
-func (s *Store) NotifiersByID(ctx context.Context, ids []int64) (map[int64]*herald.Notifier, error) {
-	out := make(map[int64]*herald.Notifier, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+notifierColumns+" FROM notifiers WHERE id IN ("+marks(len(ids))+")"), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		n, err := scanNotifier(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[n.ID] = n
-	}
-	return out, rows.Err()
 }

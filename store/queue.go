@@ -144,7 +144,7 @@ func (s *Store) oldestPending(ctx context.Context, q querier, before *time.Time,
 	var out []pendingRow
 	seen, window := 0, 64+2*limit
 	err := scanRows(ctx, q, s.q("SELECT id, due_at, notifier FROM notifications WHERE status = 'pending'"+dueBy+" ORDER BY due_at, id "+limitArg+forUpdate),
-		append(args[:len(args):len(args)], window), func(rows *sql.Rows) error {
+		slices.Concat(args, []any{window}), func(rows *sql.Rows) error {
 			var r pendingRow
 			var notifier int64
 			if err := rows.Scan(&r.id, &r.due, &notifier); err != nil {

@@ -49,13 +49,8 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 				args = append(args, d.id)
 			}
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
-		WHERE id IN (`+pick+`) RETURNING `+notificationColumns), append([]any{owner, micros(now.Add(lease)), micros(now)}, args...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return scanRows(ctx, tx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
+		WHERE id IN (`+pick+`) RETURNING `+notificationColumns), append([]any{owner, micros(now.Add(lease)), micros(now)}, args...), func(rows *sql.Rows) error {
 			n, err := scanNotification(rows)
 			if err != nil {
 				return err
@@ -65,8 +60,8 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 			if n.JobID != 0 {
 				jobs[n.JobID] = append(jobs[n.JobID], c)
 			}
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -188,12 +183,7 @@ func (s *Store) fillJobTimes(ctx context.Context, jobs map[int64][]*Claimed) err
 	for id := range jobs {
 		ids = append(ids, id)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, started, finished FROM jobs WHERE id IN ("+marks(len(ids))+")"), ids...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return scanRows(ctx, s.r, s.q("SELECT id, started, finished FROM jobs WHERE id IN ("+marks(len(ids))+")"), ids, func(rows *sql.Rows) error {
 		var id int64
 		var started, finished sql.NullInt64
 		if err := rows.Scan(&id, &started, &finished); err != nil {
@@ -202,8 +192,8 @@ func (s *Store) fillJobTimes(ctx context.Context, jobs map[int64][]*Claimed) err
 		for _, c := range jobs[id] {
 			c.JobStarted, c.JobFinished = nullTime(started), nullTime(finished)
 		}
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // Outcome is the result of one attempt, to record.

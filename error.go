@@ -3,6 +3,7 @@ package herald
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The API maps each to an HTTP status.
@@ -12,8 +13,13 @@ const (
 	EFORBIDDEN    = "forbidden"    // 403
 	ENOTFOUND     = "not_found"    // 404
 	ECONFLICT     = "conflict"     // 409: the state forbids it
+	ETOOMANY      = "too_many"     // 429: wait RetryAfter
 	EINTERNAL     = "internal"     // 500: never shown in detail
 )
+
+// ErrStale says a write was refused because the stored row changed since it
+// was read; the caller reads it again and decides anew.
+var ErrStale = errors.New("changed since it was read")
 
 // Error is an error the user can act on. Message is safe to show.
 type Error struct {
@@ -21,6 +27,8 @@ type Error struct {
 	Message string
 	// Fields holds per-field problems for EINVALID ("__all__" for the whole object).
 	Fields map[string][]string
+	// RetryAfter is how long to wait, for ETOOMANY.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -95,6 +95,8 @@ var ObjectTypes = []*ObjectType{
 	{Name: "system_job_template", Title: "System Job Template", Collection: "system_job_templates",
 		Launches: KindSystemJob, LaunchVerb: "launch",
 		Fields: []ObjectField{name, description, {Name: "job_type", MaxLen: 64}}},
+	{Name: "team", Title: "Team", Collection: "teams", UniqueWithin: "organization",
+		Fields: []ObjectField{name, description, orgRef}},
 }
 
 // ObjectTypeByCollection finds an object type by its collection name.
@@ -118,4 +120,4 @@ func ObjectTypeByName(n string) *ObjectType {
 }
 
 // Attachable reports whether notifiers can be attached to objects of this type.
-func (t *ObjectType) Attachable() bool { return t.Name != "inventory" }
+func (t *ObjectType) Attachable() bool { return t.Name != "inventory" && t.Name != "team" }

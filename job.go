@@ -21,16 +21,20 @@ const (
 // JobKinds lists every kind in a stable order.
 var JobKinds = []JobKind{KindJob, KindProjectUpdate, KindInventoryUpdate, KindAdHocCommand, KindWorkflowJob, KindSystemJob}
 
-type kindInfo struct{ collection, friendly, uiSegment string }
+type kindInfo struct{ collection, friendly, uiSegment, templateField string }
 
 var kinds = map[JobKind]kindInfo{
-	KindJob:             {"jobs", "Job", "playbook"},
-	KindProjectUpdate:   {"project_updates", "Project Update", "project"},
-	KindInventoryUpdate: {"inventory_updates", "Inventory Update", "inventory"},
-	KindAdHocCommand:    {"ad_hoc_commands", "AdHoc Command", "command"},
-	KindWorkflowJob:     {"workflow_jobs", "Workflow Job", "workflow"},
-	KindSystemJob:       {"system_jobs", "System Job", "system"},
+	KindJob:             {"jobs", "Job", "playbook", "job_template"},
+	KindProjectUpdate:   {"project_updates", "Project Update", "project", "project"},
+	KindInventoryUpdate: {"inventory_updates", "Inventory Update", "inventory", "inventory_source"},
+	KindAdHocCommand:    {"ad_hoc_commands", "AdHoc Command", "command", "inventory"},
+	KindWorkflowJob:     {"workflow_jobs", "Workflow Job", "workflow", "workflow_job_template"},
+	KindSystemJob:       {"system_jobs", "System Job", "system", "system_job_template"},
 }
+
+// TemplateField is the object type (and API field) a job of this kind is
+// launched from ("inventory" for ad hoc commands).
+func (k JobKind) TemplateField() string { return kinds[k].templateField }
 
 // Valid reports whether k is one of the six kinds.
 func (k JobKind) Valid() bool { _, ok := kinds[k]; return ok }
@@ -207,4 +211,59 @@ func NormalizeExtraVars(raw json.RawMessage) (string, error) {
 		return "", fmt.Errorf("extra_vars must be a JSON object or its text")
 	}
 	return string(raw), nil
+}
+
+// Apply applies a status report to j (API.md §3) and says whether the status
+// moved. Details (host counts, traceback) may arrive without a move, for a
+// finished job too; a finished job never changes status again.
+func (j *Job) Apply(u JobUpdate, now time.Time) (moved bool, err error) {
+	if u.Status == "" || u.Status == j.Status {
+		j.applyDetails(u)
+		return false, nil
+	}
+	if Finished(j.Status) {
+		return false, Errorf(ECONFLICT, "Job %d is already %s.", j.ID, j.Status)
+	}
+	if !ValidJobStatus(u.Status) {
+		return false, FieldError("status", "\"%s\" is not a valid choice.", u.Status)
+	}
+	if (u.Status == StatusPending || u.Status == StatusWaiting) && j.Status == StatusRunning {
+		return false, Errorf(ECONFLICT, "Job %d is running; it cannot go back to %s.", j.ID, u.Status)
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	j.Status = u.Status
+	switch {
+	case u.Started != nil:
+		t := u.Started.UTC().Truncate(time.Microsecond)
+		j.Started = &t
+	case j.Started == nil && (u.Status == StatusRunning || Finished(u.Status)):
+		j.Started = &now
+	}
+	if Finished(u.Status) {
+		if u.Finished != nil {
+			t := u.Finished.UTC().Truncate(time.Microsecond)
+			j.Finished = &t
+		} else {
+			j.Finished = &now
+		}
+		j.Failed = u.Status != StatusSuccessful
+	}
+	j.applyDetails(u)
+	return true, nil
+}
+
+// applyDetails applies the parts of a report other than the status.
+func (j *Job) applyDetails(u JobUpdate) {
+	if u.ResultTraceback != nil {
+		j.ResultTraceback = *u.ResultTraceback
+	}
+	if u.JobExplanation != nil {
+		j.JobExplanation = *u.JobExplanation
+	}
+	if u.HostStatusCounts != nil {
+		j.HostStatusCounts = u.HostStatusCounts
+	}
+	if u.Hosts != nil {
+		j.Hosts = u.Hosts
+	}
 }

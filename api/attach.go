@@ -1,65 +1,46 @@
 package api
 
 import (
-	"encoding/json"
+	"context"
 	"net/http"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/store"
 )
 
 // attached lists the notifiers on an object's trigger list (notifiers_error/ ...).
 func (s *server) attached(t *herald.ObjectType, trigger herald.Trigger) http.HandlerFunc {
-	return listHandler(s,
-		func(r *http.Request, q store.Query) ([]*herald.Notifier, int, error) {
-			id, err := s.objectID(r, t)
-			if err != nil {
-				return nil, 0, err
-			}
-			return s.store.ListAttached(r.Context(), t.Name, id, trigger, q)
-		},
-		s.notifierJSON)
-}
-
-// objectID reads the path id and checks that the object exists.
-func (s *server) objectID(r *http.Request, t *herald.ObjectType) (int64, error) {
-	id, err := parseID(r.PathValue("id"))
-	if err != nil {
-		return 0, err
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		listHandler(s,
+			func(ctx context.Context, q herald.Query) ([]*herald.Notifier, int, error) {
+				return s.svc.Attached(ctx, t, id, trigger, q)
+			},
+			s.notifierJSON)(w, r)
 	}
-	if _, err := s.store.GetObject(r.Context(), t, id); err != nil {
-		return 0, err
-	}
-	return id, nil
 }
 
 // attach handles POST {"id": K} (attach) and {"id": K, "disassociate": true} (detach).
 func (s *server) attach(t *herald.ObjectType, trigger herald.Trigger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := s.objectID(r, t)
-		if err != nil {
-			s.writeError(w, r, err)
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		if _, err := s.svc.GetObject(r.Context(), t, id); err != nil {
+			s.writeError(w, r, err) // a missing object is a 404 before any complaint about the body
 			return
 		}
 		fields, ok := s.decode(w, r, false)
 		if !ok {
 			return
 		}
-		raw, ok := fields["id"]
-		var notifier int64
-		switch {
-		case !ok:
-			s.writeError(w, r, herald.FieldError("id", "This field is required."))
-			return
-		case json.Unmarshal(raw, &notifier) != nil || notifier <= 0:
-			s.writeError(w, r, herald.FieldError("id", "\"id\" field must be an integer."))
-			return
-		}
-		a := herald.Attachment{ObjectType: t.Name, ObjectID: id, Trigger: trigger, Notifier: notifier}
-		if _, detach := fields["disassociate"]; detach {
-			err = s.store.Detach(r.Context(), a)
-		} else {
-			err = s.store.Attach(r.Context(), a)
+		notifier, err := bodyID(fields)
+		if err == nil {
+			_, detach := fields["disassociate"]
+			err = s.svc.Attach(r.Context(), herald.Attachment{ObjectType: t.Name, ObjectID: id, Trigger: trigger, Notifier: notifier}, detach)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -72,19 +53,22 @@ func (s *server) attach(t *herald.ObjectType, trigger herald.Trigger) http.Handl
 // effective explains which notifiers a job from this object collects, and why.
 func (s *server) effective(t *herald.ObjectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := s.objectID(r, t)
-		if err != nil {
-			s.writeError(w, r, err)
+		id, ok := pathID(w, r)
+		if !ok {
 			return
 		}
 		trigger := herald.Trigger(r.URL.Query().Get("trigger"))
 		switch trigger {
 		case herald.TriggerStarted, herald.TriggerSuccess, herald.TriggerError:
 		default:
+			if _, err := s.svc.GetObject(r.Context(), t, id); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 			s.writeError(w, r, herald.FieldError("trigger", "Give ?trigger= as one of started, success or error."))
 			return
 		}
-		list, err := s.store.EffectiveNotifiers(r.Context(), t.Name, id, trigger)
+		list, err := s.svc.EffectiveNotifiers(r.Context(), t, id, trigger)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -101,14 +85,13 @@ func (s *server) effective(t *herald.ObjectType) http.HandlerFunc {
 }
 
 func (s *server) organizationNotifiers(w http.ResponseWriter, r *http.Request) {
-	t := herald.ObjectTypeByName("organization")
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
 	listHandler(s,
-		func(r *http.Request, q store.Query) ([]*herald.Notifier, int, error) {
-			id, err := s.objectID(r, t)
-			if err != nil {
-				return nil, 0, err
-			}
-			return s.store.ListOrganizationNotifiers(r.Context(), id, q)
+		func(ctx context.Context, q herald.Query) ([]*herald.Notifier, int, error) {
+			return s.svc.OrganizationNotifiers(ctx, id, q)
 		},
 		s.notifierJSON)(w, r)
 }

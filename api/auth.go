@@ -1,135 +1,88 @@
 package api
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
+	"encoding/json"
+	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/store"
-	"golang.org/x/crypto/bcrypt"
+	"github.com/herald-notify/herald/app"
 )
 
-type ctxKey int
-
-const userKey ctxKey = 0
-
-func userFrom(ctx context.Context) *store.User {
-	u, _ := ctx.Value(userKey).(*store.User)
-	return u
-}
-
-// HashPassword hashes a password for storage.
-func HashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-	return string(h), err
-}
-
-// authCache remembers recently verified Basic credentials, keyed by a hash of
-// them, so that bcrypt (tens of milliseconds by design) runs once a minute per
-// client instead of on every request.
-type authCache struct {
-	mu      sync.Mutex
-	entries map[[32]byte]cached
-}
-
-type cached struct {
-	user    *store.User
-	expires time.Time
-}
-
-const authCacheTTL = time.Minute
-
-func newAuthCache() *authCache { return &authCache{entries: map[[32]byte]cached{}} }
-
-func (c *authCache) get(k [32]byte) *store.User {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	if !ok || time.Now().After(e.expires) {
-		delete(c.entries, k)
-		return nil
-	}
-	return e.user
-}
-
-func (c *authCache) put(k [32]byte, u *store.User) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) > 10000 {
-		clear(c.entries)
-	}
-	c.entries[k] = cached{u, time.Now().Add(authCacheTTL)}
-}
-
-// authenticate requires Basic or Bearer credentials (API.md §1).
+// authenticate requires Basic or Bearer credentials (API.md §1) and passes
+// the caller on in the request's context. A 401 carries no Basic challenge,
+// so that browsers neither show their dialog nor cache credentials that
+// other sites could ride on; and a cross-site request with Basic
+// credentials is refused, since a browser may add those by itself.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
-		var u *store.User
+		var actor *app.Actor
+		var err error
 		switch {
 		case h == "":
-			w.Header().Set("WWW-Authenticate", `Basic realm="api"`)
 			detail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
 			return
 		case strings.HasPrefix(h, "Bearer "):
-			key := sha256.Sum256([]byte(h))
-			if u = s.auth.get(key); u == nil {
-				var err error
-				u, err = s.store.UserByToken(r.Context(), strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")))
-				if err != nil {
-					if herald.ErrorCode(err) != herald.ENOTFOUND {
-						s.writeError(w, r, err)
-						return
-					}
-					detail(w, http.StatusUnauthorized, "Invalid token.")
-					return
-				}
-				// Tokens are cached briefly too; a revoke clears the cache.
-				s.auth.put(key, u)
-			}
+			actor, err = s.svc.LoginToken(r.Context(), strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")))
 		default:
 			username, password, ok := r.BasicAuth()
 			if !ok {
-				w.Header().Set("WWW-Authenticate", `Basic realm="api"`)
 				detail(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
 				return
 			}
-			key := sha256.Sum256([]byte(h))
-			if u = s.auth.get(key); u == nil {
-				found, err := s.store.UserByName(r.Context(), username)
-				if err != nil && herald.ErrorCode(err) != herald.ENOTFOUND {
-					s.writeError(w, r, err)
-					return
-				}
-				if err != nil || bcrypt.CompareHashAndPassword([]byte(found.PasswordHash), []byte(password)) != nil {
-					w.Header().Set("WWW-Authenticate", `Basic realm="api"`)
-					detail(w, http.StatusUnauthorized, "Invalid username/password.")
-					return
-				}
-				u = found
-				s.auth.put(key, u)
+			if crossSite(r) {
+				detail(w, http.StatusForbidden, "Cross-site requests with Basic credentials are refused; use a token.")
+				return
 			}
+			actor, err = s.svc.LoginBasic(r.Context(), username, password, clientAddress(r))
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(app.WithActor(r.Context(), actor)))
 	})
 }
 
-func newTokenText() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+// crossSite reports whether a browser says the request comes from another site.
+func crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	case "same-origin", "none":
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false // not sent from a page of another origin
+	}
+	u, err := url.Parse(origin)
+	return err != nil || !strings.EqualFold(u.Host, r.Host)
 }
 
-func tokenJSON(t *store.Token) map[string]any {
+// clientAddress is the peer's IP address (proxies' headers are not trusted).
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// retryAfter sets Retry-After in whole seconds, rounded up.
+func retryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+}
+
+func tokenJSON(t *herald.Token) map[string]any {
 	return map[string]any{"id": t.ID, "type": "token", "url": "/api/v1/tokens/" + strconv.FormatInt(t.ID, 10) + "/",
-		"description": t.Description, "created": fmtTime(t.Created)}
+		"user": t.UserID, "description": t.Description, "scope": t.Scope, "expires": fmtTimePtr(t.Expires), "created": fmtTime(t.Created)}
 }
 
 func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
@@ -138,13 +91,29 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fe := fieldErrors{}
-	desc, _ := fe.str(fields, "description", false, 512)
+	in := app.TokenInput{}
+	in.Description, _ = fe.str(fields, "description", false, 512)
+	in.Scope, _ = fe.str(fields, "scope", false, 16)
+	if raw, given := fields["expires"]; given {
+		in.ExpiresGiven = true
+		if string(raw) != "null" {
+			var v string
+			t, err := time.Time{}, json.Unmarshal(raw, &v)
+			if err == nil {
+				t, err = time.Parse(time.RFC3339Nano, v)
+			}
+			if err != nil {
+				fe.add("expires", "Datetime has wrong format. Use RFC 3339, e.g. 2027-01-01T00:00:00Z, or null for none.")
+			}
+			t = t.UTC()
+			in.Expires = &t
+		}
+	}
 	if err := fe.err(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	text := newTokenText()
-	t, err := s.store.CreateToken(r.Context(), userFrom(r.Context()).ID, text, desc)
+	t, text, err := s.svc.CreateToken(r.Context(), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -154,8 +123,17 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
+// listTokens lists the caller's tokens (tokens/) or a user's (users/N/tokens/).
 func (s *server) listTokens(w http.ResponseWriter, r *http.Request) {
-	list, err := s.store.ListTokens(r.Context(), userFrom(r.Context()).ID)
+	var user int64
+	if r.PathValue("id") != "" {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		user = id
+	}
+	list, err := s.svc.ListTokens(r.Context(), user)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -172,13 +150,10 @@ func (s *server) deleteToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.store.DeleteToken(r.Context(), userFrom(r.Context()).ID, id); err != nil {
+	if err := s.svc.DeleteToken(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.auth.mu.Lock()
-	clear(s.auth.entries) // the revoked token may be cached
-	s.auth.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 

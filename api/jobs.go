@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/internal/ordered"
-	"github.com/herald-notify/herald/store"
 )
 
 // jobJSON renders a job of any kind (API.md §3).
@@ -36,7 +36,7 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 		related.Set(field, objectURL(collection, id))
 		summary.Set(field, ordered.Pairs("id", id, "name", name))
 	}
-	field := store.KindTemplateField(j.Kind)
+	field := j.Kind.TemplateField()
 	link(field, herald.ObjectTypeByName(field).Collection, j.Template, j.Refs.TemplateName)
 	if j.Organization != nil {
 		link("organization", "organizations", *j.Organization, j.Refs.OrganizationName)
@@ -63,9 +63,7 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 
 func (s *server) listJobs(kind herald.JobKind) http.HandlerFunc {
 	return listHandler(s,
-		func(r *http.Request, q store.Query) ([]*herald.Job, int, error) {
-			return s.store.ListJobs(r.Context(), kind, q)
-		},
+		func(ctx context.Context, q herald.Query) ([]*herald.Job, int, error) { return s.svc.ListJobs(ctx, kind, q) },
 		s.jobJSON)
 }
 
@@ -75,7 +73,7 @@ func (s *server) getJob(kind herald.JobKind) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		j, err := s.store.GetJob(r.Context(), kind, id)
+		j, err := s.svc.GetJob(r.Context(), kind, id)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -92,7 +90,7 @@ func (s *server) launch(kind herald.JobKind) http.HandlerFunc {
 			return
 		}
 		fe := fieldErrors{}
-		req := herald.LaunchRequest{Kind: kind, CreatedBy: userFrom(r.Context()).Username, IdempotencyKey: r.Header.Get("Idempotency-Key")}
+		req := herald.LaunchRequest{Kind: kind, IdempotencyKey: r.Header.Get("Idempotency-Key")}
 		if len(req.IdempotencyKey) > 255 {
 			fe.add("Idempotency-Key", "Ensure this header has no more than 255 characters.")
 		}
@@ -124,7 +122,7 @@ func (s *server) launch(kind herald.JobKind) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		j, created, err := s.store.Launch(r.Context(), req)
+		j, created, err := s.svc.Launch(r.Context(), req)
 		if err != nil {
 			if herald.ErrorCode(err) == herald.ENOTFOUND && kind == herald.KindAdHocCommand {
 				err = herald.FieldError("inventory", "Invalid pk \"%d\" - object does not exist.", req.Template)
@@ -157,13 +155,13 @@ func (s *server) updateJob(kind herald.JobKind) http.HandlerFunc {
 		u, err := jobUpdate(fields)
 		if err != nil {
 			// A missing job is a 404 before any complaint about the report.
-			if _, gerr := s.store.GetJob(r.Context(), kind, id); gerr != nil {
+			if _, gerr := s.svc.GetJob(r.Context(), kind, id); gerr != nil {
 				err = gerr
 			}
 			s.writeError(w, r, err)
 			return
 		}
-		j, err := s.store.UpdateJob(r.Context(), kind, id, u, s.renderNotifications)
+		j, err := s.svc.Report(r.Context(), kind, id, u)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

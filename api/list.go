@@ -1,13 +1,13 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/store"
 )
 
 const (
@@ -19,24 +19,24 @@ const (
 var reserved = map[string]bool{"page": true, "page_size": true, "order_by": true, "search": true, "format": true, "trigger": true, "cascade": true}
 
 // parseList reads pagination, ordering, search and filters from the query string.
-func parseList(r *http.Request) (store.Query, int, int, error) {
+func parseList(r *http.Request) (herald.Query, int, int, error) {
 	v := r.URL.Query()
 	page, size := 1, defaultPageSize
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 {
-			return store.Query{}, 0, 0, herald.FieldError("page", "A valid positive integer is required.")
+			return herald.Query{}, 0, 0, herald.FieldError("page", "A valid positive integer is required.")
 		}
 		page = n
 	}
 	if p := v.Get("page_size"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 {
-			return store.Query{}, 0, 0, herald.FieldError("page_size", "A valid positive integer is required.")
+			return herald.Query{}, 0, 0, herald.FieldError("page_size", "A valid positive integer is required.")
 		}
 		size = min(n, maxPageSize)
 	}
-	q := store.Query{Search: v.Get("search"), Limit: size, Offset: (page - 1) * size}
+	q := herald.Query{Search: v.Get("search"), Limit: size, Offset: (page - 1) * size}
 	for _, o := range strings.Split(v.Get("order_by"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			q.OrderBy = append(q.OrderBy, o)
@@ -52,11 +52,11 @@ func parseList(r *http.Request) (store.Query, int, int, error) {
 		}
 		switch op {
 		case "", "exact":
-			q.Filters = append(q.Filters, store.Filter{Field: field, Op: "exact", Values: vals[:1]})
+			q.Filters = append(q.Filters, herald.Filter{Field: field, Op: "exact", Values: vals[:1]})
 		case "icontains":
-			q.Filters = append(q.Filters, store.Filter{Field: field, Op: "icontains", Values: vals[:1]})
+			q.Filters = append(q.Filters, herald.Filter{Field: field, Op: "icontains", Values: vals[:1]})
 		case "in":
-			q.Filters = append(q.Filters, store.Filter{Field: field, Op: "in", Values: strings.Split(vals[0], ",")})
+			q.Filters = append(q.Filters, herald.Filter{Field: field, Op: "in", Values: strings.Split(vals[0], ",")})
 		default:
 			return q, 0, 0, herald.FieldError(key, "Unsupported lookup '%s'; use exact, icontains or in.", op)
 		}
@@ -91,14 +91,14 @@ func (s *server) writePage(w http.ResponseWriter, r *http.Request, page, size, c
 }
 
 // listHandler is the shape of every list: parse the query, fetch, render.
-func listHandler[T, R any](s *server, fetch func(r *http.Request, q store.Query) ([]T, int, error), render func(r *http.Request, item T) R) http.HandlerFunc {
+func listHandler[T, R any](s *server, fetch func(ctx context.Context, q herald.Query) ([]T, int, error), render func(r *http.Request, item T) R) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, page, size, err := parseList(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		items, count, err := fetch(r, q)
+		items, count, err := fetch(r.Context(), q)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

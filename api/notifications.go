@@ -1,12 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/store"
 )
 
 func (s *server) notificationJSON(r *http.Request, n *herald.Notification) map[string]any {
@@ -24,7 +24,7 @@ func (s *server) notificationJSON(r *http.Request, n *herald.Notification) map[s
 	}
 	return map[string]any{
 		"id": n.ID, "type": "notification", "url": objectURL("notifications", n.ID), "related": related,
-		"summary_fields": map[string]any{"notifier": map[string]any{"id": n.Notifier, "name": s.store.ObjectName(r.Context(), "notifiers", n.Notifier)}},
+		"summary_fields": map[string]any{"notifier": map[string]any{"id": n.Notifier, "name": s.svc.ObjectName(r.Context(), "notifiers", n.Notifier)}},
 		"created":        fmtTime(n.Created), "modified": fmtTime(n.Modified),
 		"notifier": n.Notifier, "notification_type": n.NotificationType, "status": n.Status, "error": n.Error,
 		"notifications_sent": n.NotificationsSent, "recipients": n.Recipients, "subject": n.Subject, "body": body,
@@ -33,43 +33,29 @@ func (s *server) notificationJSON(r *http.Request, n *herald.Notification) map[s
 	}
 }
 
-// notifications lists notifications, narrowed by the extra filters a sub-list adds.
-func (s *server) notifications(extra func(r *http.Request) ([]store.Filter, error)) http.HandlerFunc {
-	return listHandler(s,
-		func(r *http.Request, q store.Query) ([]*herald.Notification, int, error) {
-			if extra != nil {
-				f, err := extra(r)
-				if err != nil {
-					return nil, 0, err
-				}
-				q.Filters = append(q.Filters, f...)
-			}
-			return s.store.ListNotifications(r.Context(), q)
-		},
-		s.notificationJSON)
+func (s *server) listNotifications(w http.ResponseWriter, r *http.Request) {
+	listHandler(s, s.svc.ListNotifications, s.notificationJSON)(w, r)
 }
 
-func (s *server) notifierNotifications(r *http.Request) ([]store.Filter, error) {
-	id, err := parseID(r.PathValue("id"))
-	if err != nil {
-		return nil, err
+func (s *server) notifierNotifications(w http.ResponseWriter, r *http.Request) {
+	if id, ok := pathID(w, r); ok {
+		listHandler(s,
+			func(ctx context.Context, q herald.Query) ([]*herald.Notification, int, error) {
+				return s.svc.NotifierNotifications(ctx, id, q)
+			},
+			s.notificationJSON)(w, r)
 	}
-	if _, err := s.store.GetNotifier(r.Context(), id); err != nil {
-		return nil, err
-	}
-	return []store.Filter{{Field: "notifier", Op: "exact", Values: []string{strconv.FormatInt(id, 10)}}}, nil
 }
 
-func (s *server) jobNotifications(kind herald.JobKind) func(r *http.Request) ([]store.Filter, error) {
-	return func(r *http.Request) ([]store.Filter, error) {
-		id, err := parseID(r.PathValue("id"))
-		if err != nil {
-			return nil, err
+func (s *server) jobNotifications(kind herald.JobKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := pathID(w, r); ok {
+			listHandler(s,
+				func(ctx context.Context, q herald.Query) ([]*herald.Notification, int, error) {
+					return s.svc.JobNotifications(ctx, kind, id, q)
+				},
+				s.notificationJSON)(w, r)
 		}
-		if _, err := s.store.GetJob(r.Context(), kind, id); err != nil {
-			return nil, err
-		}
-		return []store.Filter{{Field: "job_id", Op: "exact", Values: []string{strconv.FormatInt(id, 10)}}}, nil
 	}
 }
 
@@ -78,7 +64,7 @@ func (s *server) getNotification(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	n, err := s.store.GetNotification(r.Context(), id)
+	n, err := s.svc.GetNotification(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

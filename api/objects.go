@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/store"
 )
 
 func objectURL(collection string, id int64) string {
@@ -32,7 +31,7 @@ func (s *server) objectJSON(ctx context.Context, t *herald.ObjectType, rec heral
 		}
 		if ref, ok := rec[f.Name].(int64); ok {
 			related[f.Name] = objectURL(f.Ref, ref)
-			summary[f.Name] = map[string]any{"id": ref, "name": s.store.ObjectName(ctx, f.Ref, ref)}
+			summary[f.Name] = map[string]any{"id": ref, "name": s.svc.ObjectName(ctx, f.Ref, ref)}
 		}
 	}
 	if t.Attachable() {
@@ -44,6 +43,7 @@ func (s *server) objectJSON(ctx context.Context, t *herald.ObjectType, rec heral
 	if t.Name == "organization" {
 		related["notifiers"] = self + "notifiers/"
 	}
+	related["object_roles"] = self + "object_roles/"
 	if t.Launches != "" {
 		related[t.LaunchVerb] = self + t.LaunchVerb + "/"
 	}
@@ -53,8 +53,8 @@ func (s *server) objectJSON(ctx context.Context, t *herald.ObjectType, rec heral
 
 func (s *server) listObjects(t *herald.ObjectType) http.HandlerFunc {
 	return listHandler(s,
-		func(r *http.Request, q store.Query) ([]herald.Record, int, error) {
-			return s.store.ListObjects(r.Context(), t, q)
+		func(ctx context.Context, q herald.Query) ([]herald.Record, int, error) {
+			return s.svc.ListObjects(ctx, t, q)
 		},
 		func(r *http.Request, rec herald.Record) map[string]any { return s.objectJSON(r.Context(), t, rec) })
 }
@@ -65,7 +65,7 @@ func (s *server) getObject(t *herald.ObjectType) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		rec, err := s.store.GetObject(r.Context(), t, id)
+		rec, err := s.svc.GetObject(r.Context(), t, id)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -117,7 +117,7 @@ func (s *server) createObject(t *herald.ObjectType) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		rec, err := s.store.CreateObject(r.Context(), t, values)
+		rec, err := s.svc.CreateObject(r.Context(), t, values)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -140,13 +140,13 @@ func (s *server) updateObject(t *herald.ObjectType, partial bool) http.HandlerFu
 		values, err := objectValues(t, fields, partial)
 		if err != nil {
 			// A missing object is a 404 before any complaint about the body (API.md §1, as AWX).
-			if _, gerr := s.store.GetObject(r.Context(), t, id); gerr != nil {
+			if _, gerr := s.svc.GetObject(r.Context(), t, id); gerr != nil {
 				err = gerr
 			}
 			s.writeError(w, r, err)
 			return
 		}
-		rec, err := s.store.UpdateObject(r.Context(), t, id, values)
+		rec, err := s.svc.UpdateObject(r.Context(), t, id, values)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -161,7 +161,7 @@ func (s *server) deleteObject(t *herald.ObjectType) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		if err := s.store.DeleteObject(r.Context(), t, id, r.URL.Query().Get("cascade") == "true"); err != nil {
+		if err := s.svc.DeleteObject(r.Context(), t, id, r.URL.Query().Get("cascade") == "true"); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -413,6 +413,7 @@ func testObjectRelatedAndSummaryFields(t *testing.T, s *heraldtest.Server) {
 			if c.collection == "organizations" {
 				want["notifiers"] = self + "notifiers/"
 			}
+			want["object_roles"] = self + "object_roles/"
 			if c.launch != "" {
 				want[c.launch] = self + c.launch + "/"
 			}

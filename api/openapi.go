@@ -55,8 +55,8 @@ func (s *server) openAPI(w http.ResponseWriter, r *http.Request) {
 	paths["/api/v1/tokens/"] = map[string]any{"get": op("List your tokens", "200"), "post": op("Make a token", "201")}
 	paths["/api/v1/ping/"] = map[string]any{"get": op("Version, database and instance", "200")}
 	paths["/api/v1/unified_jobs/"] = map[string]any{"get": op("List jobs of every kind", "200")}
-	types := make([]string, 0, len(s.Types))
-	for k := range s.Types {
+	types := make([]string, 0, len(s.svc.Types()))
+	for k := range s.svc.Types() {
 		types = append(types, k)
 	}
 	sort.Strings(types)

@@ -73,6 +73,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		detail(w, http.StatusForbidden, "%s", e.Message)
 	case herald.EUNAUTHORIZED:
 		detail(w, http.StatusUnauthorized, "%s", e.Message)
+	case herald.ETOOMANY:
+		retryAfter(w, e.RetryAfter)
+		detail(w, http.StatusTooManyRequests, "%s", e.Message)
 	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		detail(w, http.StatusInternalServerError, "A server error occurred.")

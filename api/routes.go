@@ -30,6 +30,15 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	handle(api, "/api/v1/tokens/", map[string]http.HandlerFunc{"GET": s.listTokens, "POST": s.createToken})
 	handle(api, "/api/v1/tokens/{id}/", map[string]http.HandlerFunc{"DELETE": s.deleteToken})
+	handle(api, "/api/v1/me/", map[string]http.HandlerFunc{"GET": s.me})
+	handle(api, "/api/v1/users/", map[string]http.HandlerFunc{"GET": s.listUsers, "POST": s.createUser})
+	handle(api, "/api/v1/users/{id}/", map[string]http.HandlerFunc{"GET": s.getUser, "PUT": s.updateUser, "PATCH": s.updateUser, "DELETE": s.deleteUser})
+	handle(api, "/api/v1/users/{id}/tokens/", map[string]http.HandlerFunc{"GET": s.listTokens})
+	handle(api, "/api/v1/users/{id}/roles/", map[string]http.HandlerFunc{"GET": s.userRoles})
+	handle(api, "/api/v1/teams/{id}/roles/", map[string]http.HandlerFunc{"GET": s.teamRoles})
+	handle(api, "/api/v1/roles/{id}/", map[string]http.HandlerFunc{"GET": s.getRole})
+	handle(api, "/api/v1/roles/{id}/users/", map[string]http.HandlerFunc{"POST": s.grant("users")})
+	handle(api, "/api/v1/roles/{id}/teams/", map[string]http.HandlerFunc{"POST": s.grant("teams")})
 
 	for _, t := range herald.ObjectTypes {
 		base := "/api/v1/" + t.Collection + "/"
@@ -37,6 +46,7 @@ func (s *server) routes(mux *http.ServeMux) {
 		handle(api, base+"{id}/", map[string]http.HandlerFunc{
 			"GET": s.getObject(t), "PUT": s.updateObject(t, false), "PATCH": s.updateObject(t, true), "DELETE": s.deleteObject(t),
 		})
+		handle(api, base+"{id}/object_roles/", map[string]http.HandlerFunc{"GET": s.objectRoles(t)})
 		if t.Launches != "" {
 			handle(api, base+"{id}/"+t.LaunchVerb+"/", map[string]http.HandlerFunc{"POST": s.launch(t.Launches)})
 		}
@@ -57,7 +67,7 @@ func (s *server) routes(mux *http.ServeMux) {
 		}
 		handle(api, base, methods)
 		handle(api, base+"{id}/", map[string]http.HandlerFunc{"GET": s.getJob(k), "PATCH": s.updateJob(k)})
-		handle(api, base+"{id}/notifications/", map[string]http.HandlerFunc{"GET": s.notifications(s.jobNotifications(k))})
+		handle(api, base+"{id}/notifications/", map[string]http.HandlerFunc{"GET": s.jobNotifications(k)})
 	}
 	handle(api, "/api/v1/unified_jobs/", map[string]http.HandlerFunc{"GET": s.listJobs("")})
 
@@ -66,8 +76,8 @@ func (s *server) routes(mux *http.ServeMux) {
 		"GET": s.getNotifier, "PUT": s.updateNotifier(false), "PATCH": s.updateNotifier(true), "DELETE": s.deleteNotifier,
 	})
 	handle(api, "/api/v1/notifiers/{id}/test/", map[string]http.HandlerFunc{"POST": s.testNotifier})
-	handle(api, "/api/v1/notifiers/{id}/notifications/", map[string]http.HandlerFunc{"GET": s.notifications(s.notifierNotifications)})
+	handle(api, "/api/v1/notifiers/{id}/notifications/", map[string]http.HandlerFunc{"GET": s.notifierNotifications})
 
-	handle(api, "/api/v1/notifications/", map[string]http.HandlerFunc{"GET": s.notifications(nil)})
+	handle(api, "/api/v1/notifications/", map[string]http.HandlerFunc{"GET": s.listNotifications})
 	handle(api, "/api/v1/notifications/{id}/", map[string]http.HandlerFunc{"GET": s.getNotification})
 }

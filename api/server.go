@@ -12,22 +12,13 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/notify"
-	"github.com/herald-notify/herald/store"
 )
-
-// Sealer encrypts notifier secrets at rest.
-type Sealer interface {
-	Encrypt(plain string) (string, error)
-}
 
 // Config is what the API needs from the rest of the service.
 type Config struct {
-	Store    *store.Store
-	Types    map[string]*notify.Spec // the notifier types, by name
-	Secrets  Sealer
-	BaseURL  string // public URL used in messages
-	Instance string // this instance's id, shown by ping/
+	App      Service // the application layer
+	Dialect  string  // "sqlite" or "postgres", shown by ping/
+	Instance string  // this instance's id, shown by ping/
 	Logger   *slog.Logger
 	Metrics  http.Handler                    // GET /metrics
 	Ready    func(ctx context.Context) error // GET /readyz
@@ -36,14 +27,13 @@ type Config struct {
 
 type server struct {
 	Config
-	store *store.Store
-	log   *slog.Logger
-	auth  *authCache
+	svc Service
+	log *slog.Logger
 }
 
 // NewServer returns the API as one handler.
 func NewServer(cfg Config) http.Handler {
-	s := &server{Config: cfg, store: cfg.Store, log: cfg.Logger, auth: newAuthCache()}
+	s := &server{Config: cfg, svc: cfg.App, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -123,7 +113,7 @@ func notFoundHandler(w http.ResponseWriter, r *http.Request) {
 
 // ping answers who this is; it needs no authentication.
 func (s *server) ping(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"version": herald.Version, "database": s.store.Dialect(), "instance": s.Instance})
+	writeJSON(w, http.StatusOK, map[string]any{"version": herald.Version, "database": s.Dialect, "instance": s.Instance})
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -133,11 +123,7 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	check := s.Ready
-	if check == nil {
-		check = s.store.Ping
-	}
-	if err := check(ctx); err != nil {
+	if err := s.Ready(ctx); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "detail": err.Error()})
 		return
 	}

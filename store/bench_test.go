@@ -70,7 +70,7 @@ func benchUpdateJobStatus(b *testing.B, notifiers int) {
 			b.Fatal(err)
 		}
 		for _, status := range []string{herald.StatusRunning, herald.StatusSuccessful} {
-			if _, err := st.UpdateJob(ctx, herald.KindJob, j.ID, herald.JobUpdate{Status: status}, render); err != nil {
+			if _, err := updateJob(ctx, st, herald.KindJob, j.ID, herald.JobUpdate{Status: status}, render); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -79,7 +79,7 @@ func benchUpdateJobStatus(b *testing.B, notifiers int) {
 	b.ReportMetric(float64(2*iterations)/b.Elapsed().Seconds(), "status_changes/s")
 
 	// The benchmark measured what it claims: one notification per job per notifier.
-	_, count, err := st.ListNotifications(ctx, store.Query{Limit: 1})
+	_, count, err := st.ListNotifications(ctx, herald.Query{Limit: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

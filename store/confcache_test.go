@@ -34,7 +34,7 @@ func TestConfigChangesCountAtOnce(t *testing.T) {
 					refs = j.Refs
 					return nil
 				}
-				if _, err := a.UpdateJob(ctx, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, render); err != nil {
+				if _, err := updateJob(ctx, a, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, render); err != nil {
 					t.Fatal(err)
 				}
 				return ids, refs

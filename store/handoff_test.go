@@ -107,7 +107,7 @@ func TestStatusChangeHandsNotificationsOver(t *testing.T) {
 			}
 		}
 		j2 := f.launch(t, st)
-		if _, err := st.UpdateJob(ctx, herald.KindJob, j2.ID, herald.JobUpdate{Status: herald.StatusRunning}, bad); err == nil {
+		if _, err := updateJob(ctx, st, herald.KindJob, j2.ID, herald.JobUpdate{Status: herald.StatusRunning}, bad); err == nil {
 			t.Fatal("a notification of a missing notifier was written")
 		}
 		if k.returned != 1 || k.room != 1 || k.reserved[f.notifier] != 2 || len(k.taken) != 2 {

@@ -27,34 +27,12 @@ func jobList(kind herald.JobKind) *listSpec {
 	}
 	if kind != "" {
 		l.where = "kind = ?"
-		if f := kindTemplateField(kind); f != "" {
+		if f := kind.TemplateField(); f != "" {
 			l.cols[f] = column{"template", colInt}
 		}
 	}
 	return l
 }
-
-// kindTemplateField is the API field that holds the id a job was launched from.
-func kindTemplateField(kind herald.JobKind) string {
-	switch kind {
-	case herald.KindJob:
-		return "job_template"
-	case herald.KindProjectUpdate:
-		return "project"
-	case herald.KindInventoryUpdate:
-		return "inventory_source"
-	case herald.KindAdHocCommand:
-		return "inventory"
-	case herald.KindWorkflowJob:
-		return "workflow_job_template"
-	case herald.KindSystemJob:
-		return "system_job_template"
-	}
-	return ""
-}
-
-// KindTemplateField is exported for the API, which names the link field.
-func KindTemplateField(kind herald.JobKind) string { return kindTemplateField(kind) }
 
 // scanJob scans jobColumns, then extra.
 func scanJob(sc interface{ Scan(...any) error }, extra ...any) (*herald.Job, error) {
@@ -104,17 +82,6 @@ func (s *Store) getJob(ctx context.Context, db querier, kind herald.JobKind, id 
 func (s *Store) readJob(ctx context.Context, db querier, kind herald.JobKind, id int64) (j *herald.Job, gen int64, err error) {
 	j, err = s.scanOneJob(ctx, db, kind, "SELECT "+jobColumns+", "+generationColumn+" FROM jobs WHERE id = ?", id, &gen)
 	return j, gen, err
-}
-
-// lockJob reads a job inside a write transaction so that no one else can
-// change it before the transaction ends: SQLite has one writer already; on
-// PostgreSQL the row is locked.
-func (s *Store) lockJob(ctx context.Context, tx querier, kind herald.JobKind, id int64) (*herald.Job, error) {
-	query := "SELECT " + jobColumns + " FROM jobs WHERE id = ?"
-	if s.dialect == Postgres {
-		query += " FOR UPDATE"
-	}
-	return s.scanOneJob(ctx, tx, kind, query, id)
 }
 
 func (s *Store) scanOneJob(ctx context.Context, db querier, kind herald.JobKind, query string, id int64, extra ...any) (*herald.Job, error) {
@@ -182,7 +149,7 @@ func (s *Store) readRefs(ctx context.Context, j *herald.Job) error {
 }
 
 // ListJobs returns a page of jobs of kind ("" for every kind) and the total count.
-func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q Query) ([]*herald.Job, int, error) {
+func (s *Store) ListJobs(ctx context.Context, kind herald.JobKind, q herald.Query) ([]*herald.Job, int, error) {
 	l := jobList(kind)
 	var fixed []any
 	if kind != "" {
@@ -324,76 +291,46 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 	return job, created, nil
 }
 
-// RenderFunc builds the notifications for a job event, one per notifier. It
-// must not block and must depend on its arguments alone: it runs before the
-// write transaction, and again inside it if the job changed meanwhile.
-type RenderFunc func(job *herald.Job, trigger herald.Trigger, notifiers []*herald.Notifier) []herald.NewNotification
-
-// UpdateJob applies a status report to a job. In the same transaction it
-// collects the notifiers the event fires (API.md §5) and writes one pending
-// notification per notifier as render builds them, so that a notification
-// exists exactly when the status change does.
-func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u herald.JobUpdate, render RenderFunc) (*herald.Job, error) {
-	// What the event fires, and its messages, are worked out before the
-	// write transaction, on the job as read: SQLite has one writer, and the
-	// shorter its transactions the more status changes it takes. A notifier
-	// attached or detached at that very moment may or may not count, as with
-	// any concurrent change.
-	before, gen, err := s.readJob(ctx, s.r, kind, id)
+// JobForReport reads a job as a status report starts from: its row, the
+// names around it, and the configuration generation of that read, which
+// Fires takes so that the notifiers come from the same moment.
+func (s *Store) JobForReport(ctx context.Context, kind herald.JobKind, id int64) (*herald.Job, int64, error) {
+	j, gen, err := s.readJob(ctx, s.r, kind, id)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	s.fillRefs(ctx, before, gen)
-	now := s.now().UTC()
-	var notifiers []*herald.Notifier
-	var news []herald.NewNotification
-	trigger, fires := herald.TriggerFor(u.Status)
-	if fires && render != nil && u.Status != before.Status && !herald.Finished(before.Status) {
-		if notifiers, err = s.collect(ctx, before, gen, trigger); err != nil {
-			return nil, err
-		}
-		if len(notifiers) > 0 {
-			planned := *before
-			applyUpdate(&planned, u, now)
-			news = render(&planned, trigger, notifiers)
-		}
-	}
-	var fired int
-	var job *herald.Job
+	s.fillRefs(ctx, j, gen)
+	return j, gen, nil
+}
+
+// Fires returns the notifiers a job's event fires (API.md §5), each once,
+// as of configuration generation gen.
+func (s *Store) Fires(ctx context.Context, j *herald.Job, gen int64, trigger herald.Trigger) ([]*herald.Notifier, error) {
+	return s.collect(ctx, j, gen, trigger)
+}
+
+// SaveReport writes a job as a status report left it, with its event's
+// notifications (one per notifier, already rendered) in the same
+// transaction, so that a notification exists exactly when the status change
+// does. readModified is the job's modified time as read: when the stored
+// job changed since, nothing is written and the error is herald.ErrStale,
+// for the caller to read it again and decide anew.
+func (s *Store) SaveReport(ctx context.Context, j *herald.Job, readModified time.Time, news []herald.NewNotification, notifiers []*herald.Notifier) error {
 	var h *handoff
-	err = s.tx(ctx, func(tx querier) error {
-		// The job read before the transaction is used as it is unless it
-		// changed since (the UPDATE checks its modified time); then it is
-		// read again, locked, so that nothing can change it meanwhile, and
-		// the messages are rendered anew.
-		j := *before
-		moved, saved, err := s.report(ctx, tx, &j, u, now)
-		news := news
-		if err == nil && !saved {
-			fresh, ferr := s.lockJob(ctx, tx, kind, id)
-			if ferr != nil {
-				return ferr
-			}
-			j = *fresh
-			if moved, saved, err = s.report(ctx, tx, &j, u, now); err == nil && !saved {
-				return fmt.Errorf("job %d changed under the writer", id)
-			}
-			if moved && len(notifiers) > 0 {
-				j.Refs = before.Refs
-				news = render(&j, trigger, notifiers)
-			}
-		}
+	err := s.tx(ctx, func(tx querier) error {
+		j.Modified = readModified
+		saved, err := s.saveJob(ctx, tx, j)
 		if err != nil {
 			return err
 		}
-		j.Refs = before.Refs
-		job = &j
-		if !moved || len(news) == 0 {
+		if !saved {
+			return herald.ErrStale
+		}
+		if len(news) == 0 {
 			return nil
 		}
-		fired = len(news)
 		h = s.reserve(news, notifiers)
-		if err := s.insertNotifications(ctx, tx, &j, news, h); err != nil {
+		if err := s.insertNotifications(ctx, tx, j, news, h); err != nil {
 			h.cancel()
 			return err
 		}
@@ -404,78 +341,13 @@ func (s *Store) UpdateJob(ctx context.Context, kind herald.JobKind, id int64, u 
 	})
 	if err != nil {
 		h.cancel()
-		return nil, err
+		return err
 	}
 	h.take()
-	if fired > 0 && (h == nil || h.pending() > 0) {
+	if len(news) > 0 && (h == nil || h.pending() > 0) {
 		s.wake()
 	}
-	return job, nil
-}
-
-// report applies a status report to j, as last read, and saves it unless
-// the stored job changed since (saved false). moved says the status moved.
-func (s *Store) report(ctx context.Context, tx querier, j *herald.Job, u herald.JobUpdate, now time.Time) (moved, saved bool, err error) {
-	if u.Status == "" || u.Status == j.Status {
-		// No move: details (host counts, traceback) may still arrive,
-		// for a finished job too, but nothing fires again.
-		if !u.HasDetails() {
-			return false, true, nil
-		}
-		applyDetails(j, u)
-		saved, err = s.saveJob(ctx, tx, j)
-		return false, saved, err
-	}
-	if herald.Finished(j.Status) {
-		return false, false, herald.Errorf(herald.ECONFLICT, "Job %d is already %s.", j.ID, j.Status)
-	}
-	if !herald.ValidJobStatus(u.Status) {
-		return false, false, herald.FieldError("status", "\"%s\" is not a valid choice.", u.Status)
-	}
-	if (u.Status == herald.StatusPending || u.Status == herald.StatusWaiting) && j.Status == herald.StatusRunning {
-		return false, false, herald.Errorf(herald.ECONFLICT, "Job %d is running; it cannot go back to %s.", j.ID, u.Status)
-	}
-	applyUpdate(j, u, now)
-	saved, err = s.saveJob(ctx, tx, j)
-	return true, saved, err
-}
-
-func applyUpdate(j *herald.Job, u herald.JobUpdate, now time.Time) {
-	now = now.Truncate(time.Microsecond)
-	j.Status = u.Status
-	switch {
-	case u.Started != nil:
-		t := u.Started.UTC().Truncate(time.Microsecond)
-		j.Started = &t
-	case j.Started == nil && (u.Status == herald.StatusRunning || herald.Finished(u.Status)):
-		j.Started = &now
-	}
-	if herald.Finished(u.Status) {
-		if u.Finished != nil {
-			t := u.Finished.UTC().Truncate(time.Microsecond)
-			j.Finished = &t
-		} else {
-			j.Finished = &now
-		}
-		j.Failed = u.Status != herald.StatusSuccessful
-	}
-	applyDetails(j, u)
-}
-
-// applyDetails applies the parts of a report other than the status.
-func applyDetails(j *herald.Job, u herald.JobUpdate) {
-	if u.ResultTraceback != nil {
-		j.ResultTraceback = *u.ResultTraceback
-	}
-	if u.JobExplanation != nil {
-		j.JobExplanation = *u.JobExplanation
-	}
-	if u.HostStatusCounts != nil {
-		j.HostStatusCounts = u.HostStatusCounts
-	}
-	if u.Hosts != nil {
-		j.Hosts = u.Hosts
-	}
+	return nil
 }
 
 // saveJob writes j unless the stored row changed since j was read (its

@@ -44,7 +44,7 @@ func scanNotification(sc interface{ Scan(...any) error }) (*herald.Notification,
 }
 
 // ListNotifications returns a page of notifications.
-func (s *Store) ListNotifications(ctx context.Context, q Query) ([]*herald.Notification, int, error) {
+func (s *Store) ListNotifications(ctx context.Context, q herald.Query) ([]*herald.Notification, int, error) {
 	where, order, args, err := notificationList.build(q)
 	if err != nil {
 		return nil, 0, err
@@ -77,8 +77,8 @@ func (s *Store) GetNotification(ctx context.Context, id int64) (*herald.Notifica
 
 // RecentNotifications returns a notifier's last n notifications, newest first.
 func (s *Store) RecentNotifications(ctx context.Context, notifier int64, n int) ([]*herald.Notification, error) {
-	list, _, err := s.ListNotifications(ctx, Query{
-		Filters: []Filter{{Field: "notifier", Op: "exact", Values: []string{itoa(notifier)}}},
+	list, _, err := s.ListNotifications(ctx, herald.Query{
+		Filters: []herald.Filter{{Field: "notifier", Op: "exact", Values: []string{itoa(notifier)}}},
 		OrderBy: []string{"-id"}, Limit: n,
 	})
 	return list, err

@@ -44,11 +44,11 @@ func scanNotifier(sc interface{ Scan(...any) error }, extra ...any) (*herald.Not
 }
 
 // ListNotifiers returns a page of notifiers.
-func (s *Store) ListNotifiers(ctx context.Context, q Query) ([]*herald.Notifier, int, error) {
+func (s *Store) ListNotifiers(ctx context.Context, q herald.Query) ([]*herald.Notifier, int, error) {
 	return s.listNotifiers(ctx, notifierList, q)
 }
 
-func (s *Store) listNotifiers(ctx context.Context, l *listSpec, q Query, fixed ...any) ([]*herald.Notifier, int, error) {
+func (s *Store) listNotifiers(ctx context.Context, l *listSpec, q herald.Query, fixed ...any) ([]*herald.Notifier, int, error) {
 	where, order, args, err := l.build(q, fixed...)
 	if err != nil {
 		return nil, 0, err
@@ -195,7 +195,7 @@ func (s *Store) Detach(ctx context.Context, a herald.Attachment) error {
 }
 
 // ListAttached returns a page of the notifiers on the object's list for trigger.
-func (s *Store) ListAttached(ctx context.Context, objectType string, id int64, trigger herald.Trigger, q Query) ([]*herald.Notifier, int, error) {
+func (s *Store) ListAttached(ctx context.Context, objectType string, id int64, trigger herald.Trigger, q herald.Query) ([]*herald.Notifier, int, error) {
 	l := *notifierList
 	l.from = "notifiers n JOIN attachments a ON a.notifier = n.id"
 	l.where = "a.object_type = ? AND a.object_id = ? AND a.event = ?"
@@ -203,7 +203,7 @@ func (s *Store) ListAttached(ctx context.Context, objectType string, id int64, t
 }
 
 // ListOrganizationNotifiers returns a page of the notifiers an organization owns.
-func (s *Store) ListOrganizationNotifiers(ctx context.Context, org int64, q Query) ([]*herald.Notifier, int, error) {
+func (s *Store) ListOrganizationNotifiers(ctx context.Context, org int64, q herald.Query) ([]*herald.Notifier, int, error) {
 	l := *notifierList
 	l.where = "n.organization = ?"
 	return s.listNotifiers(ctx, &l, q, org)

@@ -66,7 +66,7 @@ func scanObject(t *herald.ObjectType, sc interface{ Scan(...any) error }) (heral
 }
 
 // ListObjects returns a page of objects of type t and the total count.
-func (s *Store) ListObjects(ctx context.Context, t *herald.ObjectType, q Query) ([]herald.Record, int, error) {
+func (s *Store) ListObjects(ctx context.Context, t *herald.ObjectType, q herald.Query) ([]herald.Record, int, error) {
 	l := objectList(t)
 	where, order, args, err := l.build(q)
 	if err != nil {
@@ -270,7 +270,11 @@ func (s *Store) DeleteObject(ctx context.Context, t *herald.ObjectType, id int64
 		}
 		// Attachments point at objects of several tables, so no foreign key
 		// removes them: drop those whose object is gone (this one and cascaded children).
+		// Roles likewise.
 		for _, ot := range herald.ObjectTypes {
+			if _, err := tx.ExecContext(ctx, s.q("DELETE FROM roles WHERE resource_type = ? AND resource_id NOT IN (SELECT id FROM "+ot.Collection+")"), ot.Name); err != nil {
+				return err
+			}
 			if !ot.Attachable() {
 				continue
 			}

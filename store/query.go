@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,23 +10,6 @@ import (
 
 	"github.com/herald-notify/herald"
 )
-
-// Query selects a page of a list: filters, search, order and window, as the
-// API's query string gives them.
-type Query struct {
-	Filters []Filter
-	Search  string
-	OrderBy []string // field names, "-" first for descending
-	Limit   int
-	Offset  int
-}
-
-// Filter is one ?field=, ?field__icontains= or ?field__in= condition.
-type Filter struct {
-	Field  string
-	Op     string // "exact", "icontains", "in"
-	Values []string
-}
 
 type colKind int
 
@@ -50,7 +35,7 @@ type listSpec struct {
 }
 
 // build returns the WHERE and ORDER BY clauses of q, with their arguments.
-func (l *listSpec) build(q Query, fixedArgs ...any) (where, order string, args []any, err error) {
+func (l *listSpec) build(q herald.Query, fixedArgs ...any) (where, order string, args []any, err error) {
 	var conds []string
 	if l.where != "" {
 		conds = append(conds, l.where)
@@ -90,6 +75,11 @@ func (l *listSpec) build(q Query, fixedArgs ...any) (where, order string, args [
 		default:
 			return "", "", nil, herald.FieldError(f.Field, "Unsupported lookup %q.", f.Op)
 		}
+	}
+	if q.Scope != nil {
+		cond, scopeArgs := scopeSQL(*q.Scope, l.scopeColumn)
+		conds = append(conds, cond)
+		args = append(args, scopeArgs...)
 	}
 	if q.Search != "" && len(l.search) > 0 {
 		var or []string
@@ -158,9 +148,29 @@ func (c column) value(field, raw string) (any, error) {
 }
 
 // window appends LIMIT and OFFSET.
-func window(q Query) string {
+func window(q herald.Query) string {
 	if q.Limit <= 0 {
 		return ""
 	}
 	return fmt.Sprintf(" LIMIT %d OFFSET %d", q.Limit, q.Offset)
+}
+
+// listRows answers a list of l: the page of rows that selectFrom reads,
+// scanned by scan, and the count of all that match.
+func listRows[T any](ctx context.Context, s *Store, l *listSpec, q herald.Query, selectFrom string, scan func(interface{ Scan(...any) error }) (T, error), fixed ...any) ([]T, int, error) {
+	where, order, args, err := l.build(q, fixed...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var count int
+	if err := s.r.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM "+l.from+where), args...).Scan(&count); err != nil {
+		return nil, 0, err
+	}
+	var out []T
+	err = scanRows(ctx, s.r, s.q(selectFrom+where+order+window(q)), args, func(rows *sql.Rows) error {
+		v, err := scan(rows)
+		out = append(out, v)
+		return err
+	})
+	return out, count, err
 }

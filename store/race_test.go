@@ -18,7 +18,7 @@ func TestConcurrentReportsOnOneJob(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, st)
 		j := f.launch(t, st)
-		if _, err := st.UpdateJob(ctx, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, renderN(1)); err != nil {
+		if _, err := updateJob(ctx, st, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, renderN(1)); err != nil {
 			t.Fatal(err)
 		}
 		traceback := "stats arrived"
@@ -33,7 +33,7 @@ func TestConcurrentReportsOnOneJob(t *testing.T) {
 				if i == 0 {
 					u = herald.JobUpdate{ResultTraceback: &traceback}
 				}
-				_, errs[i] = st.UpdateJob(ctx, herald.KindJob, j.ID, u, renderN(1))
+				_, errs[i] = updateJob(ctx, st, herald.KindJob, j.ID, u, renderN(1))
 			}()
 		}
 		wg.Wait()

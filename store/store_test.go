@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -87,8 +88,42 @@ func (f fixture) launch(t testing.TB, st *store.Store) *herald.Job {
 	return j
 }
 
+// renderFunc builds the notifications of a job event, as the application layer plans them.
+type renderFunc func(j *herald.Job, trigger herald.Trigger, notifiers []*herald.Notifier) []herald.NewNotification
+
+// updateJob applies a status report through the store as the application
+// layer does: read, apply, collect, render, save; again when the job changed.
+func updateJob(ctx context.Context, st *store.Store, kind herald.JobKind, id int64, u herald.JobUpdate, render renderFunc) (*herald.Job, error) {
+	for {
+		before, gen, err := st.JobForReport(ctx, kind, id)
+		if err != nil {
+			return nil, err
+		}
+		j := *before
+		moved, err := j.Apply(u, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		var news []herald.NewNotification
+		var notifiers []*herald.Notifier
+		if tr, fires := herald.TriggerFor(j.Status); moved && fires {
+			if notifiers, err = st.Fires(ctx, &j, gen, tr); err != nil {
+				return nil, err
+			}
+			if len(notifiers) > 0 {
+				news = render(&j, tr, notifiers)
+			}
+		}
+		err = st.SaveReport(ctx, &j, before.Modified, news, notifiers)
+		if errors.Is(err, herald.ErrStale) {
+			continue
+		}
+		return &j, err
+	}
+}
+
 // renderN renders n notifications for every notifier the event fires.
-func renderN(n int) store.RenderFunc {
+func renderN(n int) renderFunc {
 	return func(j *herald.Job, tr herald.Trigger, notifiers []*herald.Notifier) []herald.NewNotification {
 		var out []herald.NewNotification
 		for _, nt := range notifiers {
@@ -104,7 +139,7 @@ func renderN(n int) store.RenderFunc {
 func queue(t testing.TB, st *store.Store, f fixture, n int) *herald.Job {
 	t.Helper()
 	j := f.launch(t, st)
-	if _, err := st.UpdateJob(context.Background(), herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, renderN(n)); err != nil {
+	if _, err := updateJob(context.Background(), st, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, renderN(n)); err != nil {
 		t.Fatal(err)
 	}
 	return j
@@ -112,7 +147,7 @@ func queue(t testing.TB, st *store.Store, f fixture, n int) *herald.Job {
 
 func notificationsOf(t testing.TB, st *store.Store, job int64) []*herald.Notification {
 	t.Helper()
-	list, _, err := st.ListNotifications(context.Background(), store.Query{Filters: []store.Filter{{Field: "job_id", Op: "exact", Values: []string{fmt.Sprint(job)}}}})
+	list, _, err := st.ListNotifications(context.Background(), herald.Query{Filters: []herald.Filter{{Field: "job_id", Op: "exact", Values: []string{fmt.Sprint(job)}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +190,7 @@ func TestObjects(t *testing.T) {
 		}
 		_, err = st.UpdateObject(ctx, objType("organization"), org, map[string]any{"name": "Dev"})
 		wantCode(t, err, herald.EINVALID)
-		list, count, err := st.ListObjects(ctx, objType("organization"), store.Query{Filters: []store.Filter{{Field: "name", Op: "icontains", Values: []string{"oper"}}}})
+		list, count, err := st.ListObjects(ctx, objType("organization"), herald.Query{Filters: []herald.Filter{{Field: "name", Op: "icontains", Values: []string{"oper"}}}})
 		if err != nil || count != 1 || len(list) != 1 || list[0]["id"] != org {
 			t.Fatalf("list: %v %d %v", list, count, err)
 		}
@@ -252,7 +287,7 @@ func TestUpdateJobWritesNotifications(t *testing.T) {
 			got = ns
 			return renderN(1)(job, tr, ns)
 		}
-		job, err := st.UpdateJob(ctx, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, render)
+		job, err := updateJob(ctx, st, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusRunning}, render)
 		if err != nil || job.Status != herald.StatusRunning || job.Started == nil {
 			t.Fatalf("running: %+v %v", job, err)
 		}
@@ -271,13 +306,13 @@ func TestUpdateJobWritesNotifications(t *testing.T) {
 
 		// A render that builds nothing changes the job and writes nothing.
 		none := func(*herald.Job, herald.Trigger, []*herald.Notifier) []herald.NewNotification { return nil }
-		if job, err = st.UpdateJob(ctx, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusSuccessful}, none); err != nil || job.Status != herald.StatusSuccessful || job.Failed {
+		if job, err = updateJob(ctx, st, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusSuccessful}, none); err != nil || job.Status != herald.StatusSuccessful || job.Failed {
 			t.Fatalf("successful: %+v %v", job, err)
 		}
 		if ns := notificationsOf(t, st, j.ID); len(ns) != 1 {
 			t.Fatalf("render returned none, but %d notifications exist", len(ns))
 		}
-		_, err = st.UpdateJob(ctx, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusFailed}, render)
+		_, err = updateJob(ctx, st, herald.KindJob, j.ID, herald.JobUpdate{Status: herald.StatusFailed}, render)
 		wantCode(t, err, herald.ECONFLICT)
 
 		// The job change and its notifications commit together: a
@@ -286,7 +321,7 @@ func TestUpdateJobWritesNotifications(t *testing.T) {
 		bad := func(*herald.Job, herald.Trigger, []*herald.Notifier) []herald.NewNotification {
 			return []herald.NewNotification{{Notifier: f.notifier, Type: "webhook", Trigger: "started"}, {Notifier: 99999, Type: "webhook", Trigger: "started"}}
 		}
-		if _, err := st.UpdateJob(ctx, herald.KindJob, j2.ID, herald.JobUpdate{Status: herald.StatusRunning}, bad); err == nil {
+		if _, err := updateJob(ctx, st, herald.KindJob, j2.ID, herald.JobUpdate{Status: herald.StatusRunning}, bad); err == nil {
 			t.Fatal("a notification for a missing notifier was written")
 		}
 		if j2, _ = st.GetJob(ctx, herald.KindJob, j2.ID); j2.Status != herald.StatusPending {
@@ -536,7 +571,7 @@ func TestListenWakesOtherInstances(t *testing.T) {
 		write func() error
 	}{
 		{"job update", func() error {
-			_, err := a.UpdateJob(context.Background(), herald.KindJob, f.launch(t, a).ID, herald.JobUpdate{Status: herald.StatusRunning}, renderN(1))
+			_, err := updateJob(context.Background(), a, herald.KindJob, f.launch(t, a).ID, herald.JobUpdate{Status: herald.StatusRunning}, renderN(1))
 			return err
 		}},
 		{"test notification", func() error {

@@ -6,20 +6,18 @@ package service
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/api"
+	"github.com/herald-notify/herald/app"
 	"github.com/herald-notify/herald/deliver"
 	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/notify/registry"
@@ -49,6 +47,7 @@ type Config struct {
 // Service is a running Herald.
 type Service struct {
 	Store    *store.Store
+	App      *app.App
 	Handler  http.Handler
 	Instance string
 
@@ -77,12 +76,13 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		st.Close()
 		return nil, err
 	}
-	if err := bootstrapAdmin(ctx, st, cfg.AdminPassword, log); err != nil {
+	types := registry.Types()
+	application := app.New(app.Config{Store: st, Types: types, Secrets: box, BaseURL: cfg.BaseURL, Logger: log})
+	if err := bootstrapAdmin(ctx, application, cfg.AdminPassword, log); err != nil {
 		st.Close()
 		return nil, err
 	}
-	s := &Service{Store: st, Instance: instanceID(), log: log, cfg: cfg}
-	types := registry.Types()
+	s := &Service{Store: st, App: application, Instance: instanceID(), log: log, cfg: cfg}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg.Env.UserAgent == "" {
@@ -92,7 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	dc.Store, dc.Types, dc.Env, dc.Secrets, dc.Owner, dc.Logger, dc.Metrics = st, types, cfg.Env, box, s.Instance, log, deliver.NewMetrics(reg, st)
 	s.engine = deliver.New(dc)
 	s.Handler = api.NewServer(api.Config{
-		Store: st, Types: types, Secrets: box, BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Instance: s.Instance, Logger: log,
+		App: application, Dialect: st.Dialect(), Instance: s.Instance, Logger: log,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Console: web.Handler(),
 		Ready: func(ctx context.Context) error {
 			if !s.engine.Running() {
@@ -164,32 +164,16 @@ func checkKey(ctx context.Context, st *store.Store, box *secret.Box) error {
 	return nil
 }
 
-// bootstrapAdmin creates the superuser "admin" on first start.
-func bootstrapAdmin(ctx context.Context, st *store.Store, password string, log *slog.Logger) error {
-	n, err := st.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	generated := password == ""
-	if generated {
-		b := make([]byte, 18)
-		rand.Read(b)
-		password = base64.RawURLEncoding.EncodeToString(b)
-	}
-	hash, err := api.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	if err := st.CreateUser(ctx, &store.User{Username: "admin", PasswordHash: hash, Superuser: true}); err != nil {
-		if errors.Is(err, sql.ErrNoRows) { // another instance made it first
-			return nil
-		}
+// bootstrapAdmin creates the superuser admin on first start.
+func bootstrapAdmin(ctx context.Context, a *app.App, password string, log *slog.Logger) error {
+	created, generated, err := a.EnsureAdmin(ctx, password)
+	switch {
+	case err != nil:
 		return fmt.Errorf("create admin: %w", err)
-	}
-	if generated {
+	case created && generated != "":
 		// Shown once, on the first start only; it is stored nowhere in clear.
-		log.Warn("created the superuser admin with a generated password (shown once; set HERALD_ADMIN_PASSWORD to choose it)", "username", "admin", "password", password)
-	} else {
+		log.Warn("created the superuser admin with a generated password (shown once; set HERALD_ADMIN_PASSWORD to choose it)", "username", "admin", "password", generated)
+	case created:
 		log.Info("created the superuser admin from HERALD_ADMIN_PASSWORD")
 	}
 	return nil

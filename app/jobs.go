@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/message"
+	"github.com/herald-notify/herald/notify"
+)
+
+// ListJobs returns the page of jobs of kind ("" for all) the caller may see.
+func (a *App) ListJobs(ctx context.Context, kind herald.JobKind, q herald.Query) ([]*herald.Job, int, error) {
+	ac, err := a.access(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	q.Scope = ac.jobScope(kind)
+	return a.store.ListJobs(ctx, kind, q)
+}
+
+// GetJob returns a job the caller may see: who reads its template reads it.
+func (a *App) GetJob(ctx context.Context, kind herald.JobKind, id int64) (*herald.Job, error) {
+	ac, err := a.access(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.readableJob(ctx, ac, kind, id)
+}
+
+func (a *App) readableJob(ctx context.Context, ac *access, kind herald.JobKind, id int64) (*herald.Job, error) {
+	j, err := a.store.GetJob(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := ac.readJob(ctx, j); err != nil || !ok {
+		return nil, firstErr(err, notFound)
+	}
+	return j, nil
+}
+
+// Launch starts a job from its template (API.md §3) as the caller. It needs
+// the launch role on the template: execute, update, or use for ad hoc commands.
+func (a *App) Launch(ctx context.Context, r herald.LaunchRequest) (*herald.Job, bool, error) {
+	ac, err := a.writer(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := ac.runJob(ctx, r.Kind, r.Template); err != nil {
+		// A retried launch gets its job even if the template is gone since:
+		// the store finds it by its key.
+		t := herald.ObjectTypeByName(r.Kind.TemplateField())
+		if _, gerr := a.store.GetObject(ctx, t, r.Template); r.IdempotencyKey == "" || herald.ErrorCode(gerr) != herald.ENOTFOUND {
+			return nil, false, err
+		}
+	}
+	r.CreatedBy = ac.actor.User.Username
+	j, created, err := a.store.Launch(ctx, r)
+	if err == nil && !created {
+		if ok, rerr := ac.readJob(ctx, j); rerr != nil || !ok {
+			return nil, false, firstErr(rerr, notFound)
+		}
+	}
+	return j, created, err
+}
+
+// maxReportTries bounds how often a status report is read and decided anew
+// when the job changes under it (two reports of one job at once).
+const maxReportTries = 10
+
+// Report applies a status report to a job (PATCH <kind>/N/): the move is
+// checked (Job.Apply), the notifiers the event fires are collected through
+// the hierarchy, their messages rendered, and the job written with its
+// notifications at once. It needs the launch role on the job's template.
+func (a *App) Report(ctx context.Context, kind herald.JobKind, id int64, u herald.JobUpdate) (*herald.Job, error) {
+	ac, err := a.writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for try := 0; ; try++ {
+		before, gen, err := a.store.JobForReport(ctx, kind, id)
+		if err != nil {
+			return nil, err
+		}
+		if try == 0 {
+			if ok, err := ac.readJob(ctx, before); err != nil || !ok {
+				return nil, firstErr(err, notFound)
+			}
+			if err := ac.runJob(ctx, kind, before.Template); err != nil {
+				return nil, err
+			}
+		}
+		j := *before
+		moved, err := j.Apply(u, a.now())
+		if err != nil {
+			return nil, err
+		}
+		if !moved && !u.HasDetails() {
+			return before, nil // the same status again: nothing fires
+		}
+		news, notifiers, err := a.plan(ctx, &j, gen, moved)
+		if err != nil {
+			return nil, err
+		}
+		err = a.store.SaveReport(ctx, &j, before.Modified, news, notifiers)
+		if errors.Is(err, herald.ErrStale) && try < maxReportTries {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &j, nil
+	}
+}
+
+// plan returns the notifications a status move fires, rendered now so that
+// what is sent is what the job was then.
+func (a *App) plan(ctx context.Context, j *herald.Job, gen int64, moved bool) ([]herald.NewNotification, []*herald.Notifier, error) {
+	trigger, fires := herald.TriggerFor(j.Status)
+	if !moved || !fires {
+		return nil, nil, nil
+	}
+	notifiers, err := a.store.Fires(ctx, j, gen, trigger)
+	if err != nil || len(notifiers) == 0 {
+		return nil, nil, err
+	}
+	news := make([]herald.NewNotification, 0, len(notifiers))
+	for _, n := range notifiers {
+		subject, body := message.Render(n.Type, n.Messages, trigger, j, a.baseURL)
+		news = append(news, herald.NewNotification{
+			Notifier: n.ID, Type: n.Type, Recipients: a.recipients(n), Subject: subject, Body: body, Trigger: string(trigger),
+		})
+	}
+	return news, notifiers, nil
+}
+
+// recipients is the notifier's destination as the notification records it.
+func (a *App) recipients(n *herald.Notifier) string {
+	spec := a.types[n.Type]
+	if spec == nil || spec.Recipients == "" {
+		return ""
+	}
+	c := notify.Config(n.Config)
+	if l := c.List(spec.Recipients); l != nil {
+		return strings.Join(l, ", ")
+	}
+	return c.String(spec.Recipients)
+}
+
+// JobNotifications returns the page of a job's notifications; who sees the job sees them.
+func (a *App) JobNotifications(ctx context.Context, kind herald.JobKind, id int64, q herald.Query) ([]*herald.Notification, int, error) {
+	ac, err := a.access(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := a.readableJob(ctx, ac, kind, id); err != nil {
+		return nil, 0, err
+	}
+	q.Filters = append(q.Filters, herald.Filter{Field: "job_id", Op: "exact", Values: []string{fmt.Sprint(id)}})
+	return a.store.ListNotifications(ctx, q)
+}

@@ -108,11 +108,13 @@ func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) (map[stri
 		}
 		return nil, &errBody{http.StatusBadRequest, "JSON parse error - Expecting value: the request body is empty."}
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, &errBody{http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type \"%s\" in request.", ct)}
-		}
+	// A body must say it is JSON: a form a page of another site posts
+	// (text/plain, or no type) is refused, so that it cannot ride on
+	// credentials a browser holds.
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, &errBody{http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type \"%s\" in request; send Content-Type: application/json.", ct)}
 	}
 	var raw any
 	if err := json.Unmarshal(data, &raw); err != nil {

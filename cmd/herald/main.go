@@ -58,6 +58,8 @@ Usage:
   herald serve [flags]      run the API, the web console and the delivery workers
   herald run [flags] -- COMMAND [ARGS...]
                             run COMMAND as a job and report it to a running server
+  herald admin reset-password USERNAME
+                            set a user's password (from standard input) and revoke its tokens
   herald version            print the version
 
 Run "herald serve --help" or "herald run --help" for their flags.
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "run":
 		return runJob(ctx, args[1:], getenv, stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "herald", herald.Version)
 		return nil

@@ -96,6 +96,8 @@ func (a *App) LoginBasic(ctx context.Context, username, password, address string
 	if err := a.store.TouchLogin(ctx, u.ID); err != nil {
 		return nil, err
 	}
+	now := a.now().UTC()
+	u.LastLogin = &now
 	a.logins.put(key, u.PasswordHash)
 	return &Actor{User: u}, nil
 }

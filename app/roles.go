@@ -56,7 +56,9 @@ func (a *App) SetGrant(ctx context.Context, roleID int64, holder string, holderI
 	}
 	switch holder {
 	case "users":
-		if _, err := a.visibleUser(ctx, ac, holderID); err != nil {
+		// Any user may be given a role by an object's admin (so that an
+		// organization admin can take in a user it does not see yet), by id.
+		if _, err := a.store.GetUser(ctx, holderID); err != nil {
 			return herald.FieldError("id", "Invalid pk \"%d\" - object does not exist.", holderID)
 		}
 	case "teams":

@@ -41,6 +41,7 @@ type Server struct {
 	Service *service.Service
 	t       testing.TB
 	client  *http.Client
+	auth    string // the Authorization header; "" for admin's Basic
 }
 
 // Start starts a Herald and stops it when the test ends.
@@ -106,6 +107,22 @@ func (s *Server) For(t testing.TB) *Server {
 	return &c
 }
 
+// As returns the same server with requests made as username (Basic).
+func (s *Server) As(username, password string) *Server {
+	c := *s
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(username, password)
+	c.auth = req.Header.Get("Authorization")
+	return &c
+}
+
+// WithToken returns the same server with requests made with a bearer token.
+func (s *Server) WithToken(token string) *Server {
+	c := *s
+	c.auth = "Bearer " + token
+	return &c
+}
+
 // Response is an answer: its status, headers and body.
 type Response struct {
 	Status int
@@ -120,7 +137,7 @@ func (r *Response) JSON() map[string]any {
 	return m
 }
 
-// Do sends a request as admin. body is JSON-encoded unless it is a string or []byte (sent as is).
+// Do sends a request as admin (or as the user of As or WithToken). body is JSON-encoded unless it is a string or []byte (sent as is).
 func (s *Server) Do(method, path string, body any, header ...string) *Response {
 	s.t.Helper()
 	var rd io.Reader
@@ -142,6 +159,9 @@ func (s *Server) Do(method, path string, body any, header ...string) *Response {
 		s.t.Fatal(err)
 	}
 	req.SetBasicAuth("admin", AdminPassword)
+	if s.auth != "" {
+		req.Header.Set("Authorization", s.auth)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

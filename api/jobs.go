@@ -1,8 +1,8 @@
 package api
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -63,7 +63,9 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 
 func (s *server) listJobs(kind herald.JobKind) http.HandlerFunc {
 	return listHandler(s,
-		func(ctx context.Context, q herald.Query) ([]*herald.Job, int, error) { return s.svc.ListJobs(ctx, kind, q) },
+		func(ctx context.Context, q herald.Query) ([]*herald.Job, int, error) {
+			return s.svc.ListJobs(ctx, kind, q)
+		},
 		s.jobJSON)
 }
 

@@ -133,7 +133,7 @@ func roleJSON(ro herald.Role) map[string]any {
 	t := herald.ObjectTypeByName(ro.ResourceType)
 	return map[string]any{"id": ro.ID, "type": "role", "url": self, "name": ro.Name,
 		"resource_type": ro.ResourceType, "resource_id": ro.ResourceID,
-		"related":       map[string]any{"users": self + "users/", "teams": self + "teams/", "resource": objectURL(t.Collection, ro.ResourceID)}}
+		"related": map[string]any{"users": self + "users/", "teams": self + "teams/", "resource": objectURL(t.Collection, ro.ResourceID)}}
 }
 
 // writeRoles answers a list of roles, in one page.

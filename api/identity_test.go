@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,4 +181,34 @@ func getFrom(t *testing.T, local, url, user, password string) int {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// A failed login is logged with the username and address, never the
+// password, and an unknown username costs a password comparison too, so
+// that timing does not tell which usernames exist.
+func TestFailedLogins(t *testing.T) {
+	t.Parallel()
+	var log lockedBuffer
+	s := heraldtest.Start(t, heraldtest.Options{Log: &log})
+	must(t, s, http.StatusCreated, "POST", "/api/v1/users/", map[string]any{"username": "known", "password": "password-known"})
+	const guess = "guess-Xq7-not-it"
+	must(t, s.As("known", guess), http.StatusUnauthorized, "GET", "/api/v1/me/", nil)
+	if l := log.String(); !strings.Contains(l, "login failed") || !strings.Contains(l, "username=known") || !strings.Contains(l, "address=127.0.0.1") || strings.Contains(l, guess) {
+		t.Errorf("log after a failed login:\n%s", l)
+	}
+	median := func(user string) time.Duration {
+		var ds []time.Duration
+		for i := range 5 {
+			start := time.Now()
+			must(t, s.As(user, fmt.Sprintf("wrong-%d-password", i)), http.StatusUnauthorized, "GET", "/api/v1/me/", nil)
+			ds = append(ds, time.Since(start))
+		}
+		slices.Sort(ds)
+		return ds[2]
+	}
+	known, unknown := median("known"), median("no-such-user")
+	// bcrypt takes tens of milliseconds; a lookup alone, about one.
+	if unknown < known/4 {
+		t.Errorf("a wrong password takes %s for a known user, %s for an unknown one: timing tells them apart", known, unknown)
+	}
 }

@@ -157,8 +157,8 @@ func testUnknownPath(t *testing.T, s *heraldtest.Server) {
 	}{
 		// No such route, whatever the method.
 		{"/api/v1/nosuch/", every},
-		{"/api/v2/", every},
-		{"/api/", every},
+		{"/api/v3/", every},
+		{"/api/v2/nosuch/", every},
 		{"/api/v1/", every},
 		{objPath("organizations", f.org) + "nosuch/", every},
 		{objPath("organizations", f.org) + "x/y/", every},

@@ -227,7 +227,7 @@ func testCustomMessages(t *testing.T, s *heraldtest.Server) {
 		"notification_configuration": map[string]any{"url": rc.URL + "/custom"}, "messages": msgs,
 	})
 	id := heraldtest.ID(created)
-	wantShown := map[string]any{"started": nil, "error": nil, "success": msgs["success"]}
+	wantShown := map[string]any{"started": nil, "error": nil, "success": msgs["success"], "workflow_approval": nil}
 	if !reflect.DeepEqual(created["messages"], wantShown) {
 		t.Fatalf("messages shown as %v", created["messages"])
 	}

@@ -3,9 +3,11 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/app"
+	"github.com/herald-notify/herald/message"
 )
 
 func (s *server) notifierJSON(r *http.Request, n *herald.Notifier) map[string]any {
@@ -49,12 +51,27 @@ func (s *server) masked(n *herald.Notifier) map[string]any {
 	return out
 }
 
+// messagesJSON shows custom messages in AWX's shape: the approval events
+// under "workflow_approval" (null when it has none).
 func messagesJSON(m herald.Messages) map[string]any {
-	out := map[string]any{"started": nil, "success": nil, "error": nil}
+	out := map[string]any{"started": nil, "success": nil, "error": nil, "workflow_approval": nil}
+	approval := map[string]any{}
 	for k, v := range m {
-		if v != nil {
+		switch {
+		case v == nil:
+		case slices.Contains(message.ApprovalEvents, k):
+			approval[k] = v
+		default:
 			out[k] = v
 		}
+	}
+	if len(approval) > 0 {
+		for _, e := range message.ApprovalEvents {
+			if approval[e] == nil {
+				approval[e] = nil
+			}
+		}
+		out["workflow_approval"] = approval
 	}
 	return out
 }

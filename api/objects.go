@@ -35,7 +35,7 @@ func (s *server) objectJSON(ctx context.Context, t *herald.ObjectType, rec heral
 		}
 	}
 	if t.Attachable() {
-		for _, tr := range herald.AttachTriggers {
+		for _, tr := range t.Triggers() {
 			related["notifiers_"+string(tr)] = self + "notifiers_" + string(tr) + "/"
 		}
 		related["effective_notifiers"] = self + "effective_notifiers/"

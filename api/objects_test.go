@@ -408,6 +408,9 @@ func testObjectRelatedAndSummaryFields(t *testing.T, s *heraldtest.Server) {
 				for _, tr := range []string{"error", "success", "any", "started"} {
 					want["notifiers_"+tr] = self + "notifiers_" + tr + "/"
 				}
+				if c.collection == "organizations" || c.collection == "workflow_job_templates" {
+					want["notifiers_approvals"] = self + "notifiers_approvals/"
+				}
 				want["effective_notifiers"] = self + "effective_notifiers/"
 			}
 			if c.collection == "organizations" {

@@ -34,7 +34,7 @@ func (s *server) openAPI(w http.ResponseWriter, r *http.Request) {
 			paths[base+"{id}/"+t.LaunchVerb+"/"] = map[string]any{"parameters": idParam, "post": op("Launch a "+t.Launches.FriendlyName(), "200", "201", "400", "404")}
 		}
 		if t.Attachable() {
-			for _, tr := range herald.AttachTriggers {
+			for _, tr := range t.Triggers() {
 				paths[base+"{id}/notifiers_"+string(tr)+"/"] = map[string]any{"parameters": idParam,
 					"get": op("Notifiers attached for "+string(tr), "200", "404"), "post": op("Attach or detach a notifier", "204", "400", "404")}
 			}

@@ -15,6 +15,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 	handle(mux, "/api/v1/ping/", map[string]http.HandlerFunc{"GET": s.ping})
 	mux.HandleFunc("/api/", notFoundHandler)
+	handle(mux, "/api/", map[string]http.HandlerFunc{"GET": s.apiRoot})
+	handle(mux, "/api/v2/", map[string]http.HandlerFunc{"GET": s.v2Root})
+	mux.Handle("/api/v2/", s.v2(mux)) // AWX's shape, translated to and from v1 (v2.go)
 	if s.Console != nil {
 		// Every path below / that nothing else serves is the console's (its files).
 		mux.HandleFunc("/", byMethod(map[string]http.HandlerFunc{"GET": s.Console.ServeHTTP}))
@@ -51,7 +54,7 @@ func (s *server) routes(mux *http.ServeMux) {
 			handle(api, base+"{id}/"+t.LaunchVerb+"/", map[string]http.HandlerFunc{"POST": s.launch(t.Launches)})
 		}
 		if t.Attachable() {
-			for _, tr := range herald.AttachTriggers {
+			for _, tr := range t.Triggers() {
 				handle(api, base+"{id}/notifiers_"+string(tr)+"/", map[string]http.HandlerFunc{"GET": s.attached(t, tr), "POST": s.attach(t, tr)})
 			}
 			handle(api, base+"{id}/effective_notifiers/", map[string]http.HandlerFunc{"GET": s.effective(t)})

@@ -41,6 +41,7 @@ func NewServer(cfg Config) http.Handler {
 	s.routes(mux)
 	var h http.Handler = mux
 	h = trailingSlash(h)
+	h = productHeaders(h)
 	h = s.recoverPanics(h)
 	return h
 }

@@ -14,9 +14,13 @@ import (
 )
 
 // events are the custom message keys, in the order problems are reported.
-var events = []string{"started", "success", "error"}
+var events = []string{"started", "success", "error", "running", "approved", "timed_out", "denied"}
 
-const eventInvalid = "Event '%s' invalid, must be one of 'started', 'success', or 'error'"
+// ApprovalEvents are a workflow approval's events, which AWX nests under
+// "workflow_approval" and Herald keeps beside the job events.
+var ApprovalEvents = []string{"running", "approved", "timed_out", "denied"}
+
+const eventInvalid = "Event '%s' invalid, must be one of 'started', 'success', 'error', or 'workflow_approval'"
 
 // Validate checks custom messages on save with AWX's messages: known events
 // only, no newline in a one-line message, and every template renders
@@ -43,6 +47,10 @@ func Validate(msgs herald.Messages) []string {
 		if vars == nil {
 			stub := stubJob()
 			vars = jobVars(stub, "https://herald.example.com")
+			// As AWX's stub: the approval variables are there for every event.
+			for k, v := range approvalVars(&herald.Approval{Name: "Approve the release", Status: herald.ApprovalApproved}, stub, "https://herald.example.com") {
+				vars[k] = v
+			}
 		}
 		if m.Message != nil {
 			if strings.Contains(*m.Message, "\n") {
@@ -112,45 +120,75 @@ func Parse(raw json.RawMessage) (herald.Messages, []string) {
 	msgs := herald.Messages{}
 	var problems []string
 	for _, ev := range top {
-		if !slices.Contains(events, ev.key) {
+		if ev.key == "workflow_approval" {
+			problems = append(problems, parseApproval(ev.value, msgs)...)
+			continue
+		}
+		if !slices.Contains(events[:3], ev.key) {
 			problems = append(problems, fmt.Sprintf(eventInvalid, ev.key))
 			continue
 		}
-		if string(ev.value) == "null" {
-			msgs[ev.key] = nil
-			continue
-		}
-		inner, err := objectFields(ev.value)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("Expected dict for event '%s', found %s", ev.key, pyType(ev.value)))
-			continue
-		}
-		m := &herald.CustomMessage{}
-		for _, f := range inner {
-			var dst **string
-			switch f.key {
-			case "message":
-				dst = &m.Message
-			case "body":
-				dst = &m.Body
-			default:
-				problems = append(problems, fmt.Sprintf("Message type '%s' invalid, must be either 'message' or 'body'", f.key))
-				continue
-			}
-			if string(f.value) == "null" {
-				*dst = nil
-				continue
-			}
-			var s string
-			if json.Unmarshal(f.value, &s) != nil {
-				problems = append(problems, fmt.Sprintf("Expected string for '%s', found %s", f.key, pyType(f.value)))
-				continue
-			}
-			*dst = &s
-		}
-		msgs[ev.key] = m
+		problems = append(problems, parseEvent(ev, msgs)...)
 	}
 	return msgs, problems
+}
+
+// parseApproval decodes "workflow_approval": {"running": E, ...} into msgs.
+func parseApproval(raw json.RawMessage, msgs herald.Messages) []string {
+	if string(raw) == "null" {
+		return nil
+	}
+	subs, err := objectFields(raw)
+	if err != nil {
+		return []string{fmt.Sprintf("Expected dict for event 'workflow_approval', found %s", pyType(raw))}
+	}
+	var problems []string
+	for _, sub := range subs {
+		if !slices.Contains(ApprovalEvents, sub.key) {
+			problems = append(problems, fmt.Sprintf("Workflow Approval event '%s' invalid, must be one of 'running', 'approved', 'timed_out', or 'denied'", sub.key))
+			continue
+		}
+		problems = append(problems, parseEvent(sub, msgs)...)
+	}
+	return problems
+}
+
+// parseEvent decodes one event's {"message", "body"} into msgs.
+func parseEvent(ev rawField, msgs herald.Messages) []string {
+	if string(ev.value) == "null" {
+		msgs[ev.key] = nil
+		return nil
+	}
+	inner, err := objectFields(ev.value)
+	if err != nil {
+		return []string{fmt.Sprintf("Expected dict for event '%s', found %s", ev.key, pyType(ev.value))}
+	}
+	var problems []string
+	m := &herald.CustomMessage{}
+	for _, f := range inner {
+		var dst **string
+		switch f.key {
+		case "message":
+			dst = &m.Message
+		case "body":
+			dst = &m.Body
+		default:
+			problems = append(problems, fmt.Sprintf("Message type '%s' invalid, must be either 'message' or 'body'", f.key))
+			continue
+		}
+		if string(f.value) == "null" {
+			*dst = nil
+			continue
+		}
+		var s string
+		if json.Unmarshal(f.value, &s) != nil {
+			problems = append(problems, fmt.Sprintf("Expected string for '%s', found %s", f.key, pyType(f.value)))
+			continue
+		}
+		*dst = &s
+	}
+	msgs[ev.key] = m
+	return problems
 }
 
 type rawField struct {

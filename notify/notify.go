@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"net/http"
 	"time"
 )
@@ -137,30 +138,59 @@ type Sender interface {
 }
 
 // Env is what senders get from the service: endpoints of hosted services,
-// identity, and trusted roots.
+// identity, trusted roots, and what the destination guard admits.
 type Env struct {
 	SlackAPIURL  string         // default https://slack.com/api/
 	PagerDutyURL string         // default https://events.pagerduty.com
 	TwilioAPIURL string         // default https://api.twilio.com
 	UserAgent    string         // "Herald/<version>"
 	RootCAs      *x509.CertPool // nil: the system pool (SSL_CERT_FILE, SSL_CERT_DIR)
-	// Transport, when set, is used instead of a new one (tests, connection reuse).
-	Transport http.RoundTripper
+	// Allow admits loopback, private and reserved destinations
+	// (--allow-destinations); nil admits none.
+	Allow *AllowList
+	// Resolver resolves the host names of notifiers; nil: the system's.
+	Resolver *net.Resolver
 }
 
-// HTTPClient returns a client for a notifier; insecure skips TLS verification
-// (the types' no_verify_ssl options). Redirects are not followed: a webhook
-// receiver's redirect is an answer to record, not to chase blindly.
+func (e Env) guard() guard { return guard{allow: e.Allow, resolver: e.Resolver} }
+
+// Dial connects to an address taken from a notifier ("host:port"), through
+// the destination guard: every type that dials one itself (e-mail, IRC) dials
+// through here.
+func (e Env) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return e.guard().DialContext(ctx, network, addr)
+}
+
+// DialTLS is Dial followed by a TLS handshake with cfg.
+func (e Env) DialTLS(ctx context.Context, network, addr string, cfg *tls.Config) (net.Conn, error) {
+	return e.guard().DialTLSContext(ctx, network, addr, cfg)
+}
+
+// HTTPClient returns a client for URLs taken from a notifier, whose
+// connections go through the destination guard; insecure skips TLS
+// verification (the types' no_verify_ssl options). Redirects are not
+// followed: a webhook receiver's redirect is an answer to record, not to
+// chase blindly, and a redirect could lead past the guard's allow list.
 func (e Env) HTTPClient(insecure bool) *http.Client {
-	rt := e.Transport
-	if rt == nil || insecure {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{RootCAs: e.RootCAs, InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it
-		t.MaxIdleConnsPerHost = 64
-		rt = t
-	}
+	t := e.transport(insecure)
+	t.DialContext = e.guard().DialContext
+	return client(t)
+}
+
+// TrustedHTTPClient returns a client for the operator's own endpoints
+// (HERALD_SLACK_API_URL and the like), which are trusted as they are.
+func (e Env) TrustedHTTPClient() *http.Client { return client(e.transport(false)) }
+
+func (e Env) transport(insecure bool) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: e.RootCAs, InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+func client(t *http.Transport) *http.Client {
 	return &http.Client{
-		Transport:     rt,
+		Transport:     t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

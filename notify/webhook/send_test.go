@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/notifytest"
 	"github.com/herald-notify/herald/notify/webhook"
 )
 
@@ -74,7 +75,7 @@ func config(t *testing.T, raw map[string]any) notify.Config {
 
 func send(t *testing.T, c notify.Config, body string) (notify.Result, error) {
 	t.Helper()
-	s := webhook.Spec().New(notify.Env{UserAgent: "Herald/test"})
+	s := webhook.Spec().New(notify.Env{Allow: notifytest.Loopback(), UserAgent: "Herald/test"})
 	return s.Send(context.Background(), c, notify.Message{NotificationID: 42, Subject: "Job #1 'Ping' succeeded", Body: body})
 }
 
@@ -227,7 +228,7 @@ func TestSendRespectsContext(t *testing.T) {
 	r := newReceiver(t, false, http.StatusOK, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	s := webhook.Spec().New(notify.Env{})
+	s := webhook.Spec().New(notify.Env{Allow: notifytest.Loopback()})
 	_, err := s.Send(ctx, config(t, map[string]any{"url": r.URL}), notify.Message{Body: "{}"})
 	if err == nil || len(r.requests()) != 0 {
 		t.Errorf("err = %v, requests = %d; want an error and no request", err, len(r.requests()))

@@ -107,7 +107,8 @@ func validName(s string) bool {
 		return false
 	}
 	for _, l := range strings.Split(s, ".") {
-		if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		if l == "" || len(l) > 63 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" ||
+			l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
 	}

@@ -378,3 +378,25 @@ func TestSendConnectionFailures(t *testing.T) {
 		}
 	})
 }
+
+// The SMTP server's address comes from the notifier, so the destination
+// guard checks it: loopback without an allow list is refused before any
+// connection, plain or implicit TLS.
+func TestSendRefusesGuardedDestination(t *testing.T) {
+	host, port, accepted := notifytest.Listener(t)
+	for _, ssl := range []bool{false, true} {
+		c, problems := notify.Validate(Spec(), map[string]any{"host": host, "port": float64(port), "use_ssl": ssl,
+			"sender": "herald@example.com", "recipients": []any{"ops@example.com"}})
+		if len(problems) > 0 {
+			t.Fatal(problems)
+		}
+		res, err := Spec().New(notify.Env{}).Send(context.Background(), c, notify.Message{Subject: "s", Body: "b"})
+		wantClass(t, err, notify.ClassRefused)
+		if res.Sent != 0 || !strings.Contains(err.Error(), host) || !strings.Contains(err.Error(), "--allow-destinations") {
+			t.Errorf("use_ssl %v: %+v, %v; want the address and the setting named", ssl, res, err)
+		}
+	}
+	if accepted() != 0 {
+		t.Errorf("%d connections reached the server", accepted())
+	}
+}

@@ -281,3 +281,25 @@ func TestSendEmptySubject(t *testing.T) {
 		t.Fatalf("result %+v, err %v; want a permanent error before connecting", res, err)
 	}
 }
+
+// The IRC server's address comes from the notifier: the destination guard
+// refuses loopback without an allow list, before connecting.
+func TestSendRefusesGuardedDestination(t *testing.T) {
+	host, port, accepted := notifytest.Listener(t)
+	for _, ssl := range []bool{false, true} {
+		c, problems := notify.Validate(Spec(), map[string]any{
+			"server": host, "port": float64(port), "nickname": "herald", "use_ssl": ssl, "targets": []any{"#awx"},
+		})
+		if len(problems) > 0 {
+			t.Fatal(problems)
+		}
+		res, err := Spec().New(notify.Env{}).Send(context.Background(), c, notify.Message{Subject: "hello"})
+		if class, _ := notify.Classify(err); class != notify.ClassRefused || res.Sent != 0 ||
+			!strings.Contains(err.Error(), host) || !strings.Contains(err.Error(), "--allow-destinations") {
+			t.Errorf("use_ssl %v: %+v, %v (class %v); want refused, naming the address and the setting", ssl, res, err, class)
+		}
+	}
+	if accepted() != 0 {
+		t.Errorf("%d connections reached the server", accepted())
+	}
+}

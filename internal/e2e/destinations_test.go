@@ -49,4 +49,3 @@ func TestDestinationGuard(t *testing.T) {
 		t.Errorf("the receiver got %d requests, want none", n)
 	}
 }
-

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -36,6 +37,35 @@ type Field struct {
 	Required bool
 	Default  any // nil: no default; filled in and shown back when the key is absent
 	Label    string
+	// Generate, when set, makes the value of a secret the user asks Herald
+	// to make by sending "generate" (a webhook's signing_secret). The
+	// answer to that save shows it once; see GenerateSecrets.
+	Generate func() (string, error)
+}
+
+// GenerateValue asks for a generated secret in place of one's own.
+const GenerateValue = "generate"
+
+// GenerateSecrets replaces every "generate" in cfg whose field has a
+// Generate function with a new value, and returns the values made, by key,
+// for the one answer that may show them. The save path calls it before
+// validating and sealing cfg.
+func GenerateSecrets(spec *Spec, cfg map[string]any) (map[string]string, error) {
+	var made map[string]string
+	for _, f := range spec.Fields {
+		if f.Generate == nil || cfg[f.Key] != GenerateValue {
+			continue
+		}
+		v, err := f.Generate()
+		if err != nil {
+			return nil, fmt.Errorf("generate %s: %w", f.Key, err)
+		}
+		if made == nil {
+			made = map[string]string{}
+		}
+		cfg[f.Key], made[f.Key] = v, v
+	}
+	return made, nil
 }
 
 // Config is a notifier's configuration, secrets decrypted, defaults filled in.

@@ -66,24 +66,25 @@ func (s *sender) client(c notify.Config, timeout time.Duration) (*mail.Client, e
 		mail.WithPort(int(c.Int("port"))),
 		mail.WithTimeout(timeout),
 		mail.WithTLSConfig(tlsConfig),
-		mail.WithDialContextFunc(s.env.Dial), // through the destination guard
 	}
+	dial := s.env.Dial // through the destination guard
 	switch {
 	case c.Bool("use_ssl"):
 		// Implicit TLS, dialled here because go-mail does not wrap a dial
 		// function of ours in TLS. Opportunistic STARTTLS (never offered
 		// inside TLS) makes go-mail look at the connection, find it
 		// encrypted, and allow PLAIN and LOGIN as with its own WithSSL.
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic),
-			mail.WithDialContextFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
-				return s.env.DialTLS(ctx, network, addr, tlsConfig)
-			}))
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return s.env.DialTLS(ctx, network, addr, tlsConfig)
+		}
 	case c.Bool("use_tls"):
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	default:
 		// The user chose cleartext; do not upgrade behind their back, as AWX does not.
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	}
+	opts = append(opts, mail.WithDialContextFunc(dial))
 	if user, pass := c.String("username"), c.String("password"); user != "" && pass != "" {
 		// Auto-discovery picks the strongest mechanism offered and never
 		// sends PLAIN or LOGIN over a connection without TLS.

@@ -186,3 +186,42 @@ func TestDialIsGuarded(t *testing.T) {
 	}
 	c.Close()
 }
+
+// BenchmarkDial compares a guarded connection to loopback (admitted) with a
+// plain one: the guard's cost per new connection (kept-alive ones pay nothing).
+func BenchmarkDial(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	a, err := notify.ParseAllowList("127.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := notify.Env{Allow: a}
+	var plain net.Dialer
+	for _, bb := range []struct {
+		name string
+		dial func(context.Context, string, string) (net.Conn, error)
+	}{{"plain", plain.DialContext}, {"guarded", env.Dial}} {
+		b.Run(bb.name, func(b *testing.B) {
+			for b.Loop() {
+				c, err := bb.dial(context.Background(), "tcp", ln.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+			}
+		})
+	}
+}

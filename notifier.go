@@ -11,6 +11,9 @@ type Notifier struct {
 	Type         string         `json:"notification_type"`
 	Config       map[string]any `json:"notification_configuration"`
 	Messages     Messages       `json:"messages"`
+	// Generated holds the secrets Herald made for this save ("generate"), in
+	// clear, for its answer to show once; never stored, never read back.
+	Generated map[string]string `json:"-"`
 }
 
 // Messages are a notifier's custom messages per trigger ("started", "success",

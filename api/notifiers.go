@@ -35,7 +35,8 @@ func (s *server) notifierJSON(r *http.Request, n *herald.Notifier) map[string]an
 	}
 }
 
-// masked shows a configuration with every stored secret as "$encrypted$".
+// masked shows a configuration with every stored secret as "$encrypted$",
+// except the secrets Herald made for the save being answered.
 func (s *server) masked(n *herald.Notifier) map[string]any {
 	out := make(map[string]any, len(n.Config))
 	for k, v := range n.Config {
@@ -47,6 +48,9 @@ func (s *server) masked(n *herald.Notifier) map[string]any {
 				out[k] = app.Encrypted
 			}
 		}
+	}
+	for k, v := range n.Generated { // made by this save: its answer shows them once
+		out[k] = v
 	}
 	return out
 }

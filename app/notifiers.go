@@ -94,7 +94,8 @@ func (a *App) CreateNotifier(ctx context.Context, in NotifierInput) (*herald.Not
 	if err := a.mayOwnNotifier(ctx, ac, n); err != nil {
 		return nil, err
 	}
-	return a.store.CreateNotifier(ctx, n)
+	saved, err := a.store.CreateNotifier(ctx, n)
+	return keepGenerated(saved, n), err
 }
 
 // mayOwnNotifier checks that the caller administers the notifiers of n's organization.
@@ -131,7 +132,8 @@ func (a *App) UpdateNotifier(ctx context.Context, id int64, in NotifierInput, pa
 	if err := a.mayOwnNotifier(ctx, ac, n); err != nil {
 		return nil, err
 	}
-	return a.store.UpdateNotifier(ctx, n)
+	saved, err := a.store.UpdateNotifier(ctx, n)
+	return keepGenerated(saved, n), err
 }
 
 // DeleteNotifier deletes a notifier (409 while it has notifications in delivery).
@@ -214,6 +216,12 @@ func (a *App) notifierFrom(in NotifierInput, old *herald.Notifier, partial bool)
 			add("notification_configuration", "Expected an object of configuration fields for %s.", spec.Label)
 			break
 		}
+		// Secrets asked for with "generate" are made before the checks.
+		made, err := notify.GenerateSecrets(spec, cfg)
+		if err != nil {
+			return nil, err
+		}
+		n.Generated = made
 		for _, p := range a.applyConfig(spec, cfg, old) {
 			add("notification_configuration", "%s", p)
 		}
@@ -279,6 +287,15 @@ func (a *App) applyConfig(spec *notify.Spec, cfg map[string]any, old *herald.Not
 		}
 	}
 	return nil
+}
+
+// keepGenerated hands the secrets made for a save to the notifier as stored
+// and read back, for the answer to that save.
+func keepGenerated(saved, n *herald.Notifier) *herald.Notifier {
+	if saved != nil {
+		saved.Generated = n.Generated
+	}
+	return saved
 }
 
 // mergeFieldErrors joins the field problems of two errors (either may be nil).

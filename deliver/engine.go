@@ -347,9 +347,9 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 	}
 	class, retryAfter := notify.Classify(err)
 	switch {
-	case class == notify.ClassPermanent:
+	case class.Final():
 		out.Status = herald.NotificationFailed
-		e.count(e.cfg.Metrics.failedFor(typ, "permanent"))
+		e.count(e.cfg.Metrics.failedFor(typ, class.String()))
 	case c.Attempts >= e.cfg.Policy.MaxAttempts:
 		out.Status = herald.NotificationFailed
 		out.Error = fmt.Sprintf("%s (gave up after %d attempts)", out.Error, c.Attempts)

@@ -24,7 +24,7 @@ func NewMetrics(reg prometheus.Registerer, st *store.Store) *Metrics {
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "herald_notifications_sent_total",
 			Help: "Notifications delivered, by notifier type."}, []string{"type"}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "herald_notifications_failed_total",
-			Help: "Notifications that failed for good, by notifier type and reason (permanent, exhausted)."}, []string{"type", "reason"}),
+			Help: "Notifications that failed for good, by notifier type and reason (permanent, refused, exhausted)."}, []string{"type", "reason"}),
 		retried: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "herald_notification_retries_total",
 			Help: "Attempts that failed transiently and were rescheduled, by notifier type."}, []string{"type"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "herald_attempt_duration_seconds",

@@ -19,14 +19,21 @@ type Class int
 const (
 	ClassTransient Class = iota // connection refused or reset, timeout, 429, 5xx: retry
 	ClassPermanent              // other 4xx, bad credentials, invalid configuration: fail now
+	ClassRefused                // the destination guard refused the address: fail now
 )
 
 func (c Class) String() string {
-	if c == ClassPermanent {
+	switch c {
+	case ClassPermanent:
 		return "permanent"
+	case ClassRefused:
+		return "refused"
 	}
 	return "transient"
 }
+
+// Final reports whether a failure of class c ends the notification at once.
+func (c Class) Final() bool { return c == ClassPermanent || c == ClassRefused }
 
 // Error is a classified send failure.
 type Error struct {
@@ -50,9 +57,13 @@ func Transient(err error, retryAfter time.Duration) error {
 }
 
 // Classify returns the class of err and the delay the receiver asked for.
-// Errors not made by Permanent or Transient are transient: a sender that does
-// not know is better retried than dropped.
+// A refused destination anywhere in err is ClassRefused, however a sender
+// wrapped it. Errors not made by Permanent or Transient are transient: a
+// sender that does not know is better retried than dropped.
 func Classify(err error) (Class, time.Duration) {
+	if _, ok := Refused(err); ok {
+		return ClassRefused, 0
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Class, e.RetryAfter
@@ -116,6 +127,11 @@ func snippet(b []byte) string {
 // failure (refused, reset, timeout, TLS) is transient, except a certificate
 // that does not verify, which will not fix itself.
 func RequestError(prefix string, err error) error {
+	if r, ok := Refused(err); ok {
+		// The guard's own words say it all; the request and dial wrappers
+		// around them only repeat the address.
+		return &Error{Class: ClassRefused, Err: fmt.Errorf("%s: %w", prefix, r)}
+	}
 	msg := err.Error()
 	if strings.Contains(msg, "x509:") || strings.Contains(msg, "certificate") {
 		return Permanentf("%s: %v", prefix, err)

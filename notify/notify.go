@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
+	"net"
 	"net/http"
 	"time"
 )
@@ -35,6 +37,35 @@ type Field struct {
 	Required bool
 	Default  any // nil: no default; filled in and shown back when the key is absent
 	Label    string
+	// Generate, when set, makes the value of a secret the user asks Herald
+	// to make by sending "generate" (a webhook's signing_secret). The
+	// answer to that save shows it once; see GenerateSecrets.
+	Generate func() (string, error)
+}
+
+// GenerateValue asks for a generated secret in place of one's own.
+const GenerateValue = "generate"
+
+// GenerateSecrets replaces every "generate" in cfg whose field has a
+// Generate function with a new value, and returns the values made, by key,
+// for the one answer that may show them. The save path calls it before
+// validating and sealing cfg.
+func GenerateSecrets(spec *Spec, cfg map[string]any) (map[string]string, error) {
+	var made map[string]string
+	for _, f := range spec.Fields {
+		if f.Generate == nil || cfg[f.Key] != GenerateValue {
+			continue
+		}
+		v, err := f.Generate()
+		if err != nil {
+			return nil, fmt.Errorf("generate %s: %w", f.Key, err)
+		}
+		if made == nil {
+			made = map[string]string{}
+		}
+		cfg[f.Key], made[f.Key] = v, v
+	}
+	return made, nil
 }
 
 // Config is a notifier's configuration, secrets decrypted, defaults filled in.
@@ -137,30 +168,59 @@ type Sender interface {
 }
 
 // Env is what senders get from the service: endpoints of hosted services,
-// identity, and trusted roots.
+// identity, trusted roots, and what the destination guard admits.
 type Env struct {
 	SlackAPIURL  string         // default https://slack.com/api/
 	PagerDutyURL string         // default https://events.pagerduty.com
 	TwilioAPIURL string         // default https://api.twilio.com
 	UserAgent    string         // "Herald/<version>"
 	RootCAs      *x509.CertPool // nil: the system pool (SSL_CERT_FILE, SSL_CERT_DIR)
-	// Transport, when set, is used instead of a new one (tests, connection reuse).
-	Transport http.RoundTripper
+	// Allow admits loopback, private and reserved destinations
+	// (--allow-destinations); nil admits none.
+	Allow *AllowList
+	// Resolver resolves the host names of notifiers; nil: the system's.
+	Resolver *net.Resolver
 }
 
-// HTTPClient returns a client for a notifier; insecure skips TLS verification
-// (the types' no_verify_ssl options). Redirects are not followed: a webhook
-// receiver's redirect is an answer to record, not to chase blindly.
+func (e Env) guard() guard { return guard{allow: e.Allow, resolver: e.Resolver} }
+
+// Dial connects to an address taken from a notifier ("host:port"), through
+// the destination guard: every type that dials one itself (e-mail, IRC) dials
+// through here.
+func (e Env) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return e.guard().DialContext(ctx, network, addr)
+}
+
+// DialTLS is Dial followed by a TLS handshake with cfg.
+func (e Env) DialTLS(ctx context.Context, network, addr string, cfg *tls.Config) (net.Conn, error) {
+	return e.guard().DialTLSContext(ctx, network, addr, cfg)
+}
+
+// HTTPClient returns a client for URLs taken from a notifier, whose
+// connections go through the destination guard; insecure skips TLS
+// verification (the types' no_verify_ssl options). Redirects are not
+// followed: a webhook receiver's redirect is an answer to record, not to
+// chase blindly, and a redirect could lead past the guard's allow list.
 func (e Env) HTTPClient(insecure bool) *http.Client {
-	rt := e.Transport
-	if rt == nil || insecure {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{RootCAs: e.RootCAs, InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it
-		t.MaxIdleConnsPerHost = 64
-		rt = t
-	}
+	t := e.transport(insecure)
+	t.DialContext = e.guard().DialContext
+	return client(t)
+}
+
+// TrustedHTTPClient returns a client for the operator's own endpoints
+// (HERALD_SLACK_API_URL and the like), which are trusted as they are.
+func (e Env) TrustedHTTPClient() *http.Client { return client(e.transport(false)) }
+
+func (e Env) transport(insecure bool) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: e.RootCAs, InsecureSkipVerify: insecure} //nolint:gosec // the user asked for it
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+func client(t *http.Transport) *http.Client {
 	return &http.Client{
-		Transport:     rt,
+		Transport:     t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/herald-notify/herald/notify"
 )
 
 // settings binds flags to HERALD_* variables: a flag given on the command
@@ -73,6 +75,27 @@ func (s *settings) Duration(name, variable string, def time.Duration, usage stri
 		return p
 	}
 	return s.fs.Duration(name, def, usage)
+}
+
+// AllowList binds the destination guard's allow list (--allow-destinations);
+// a list that does not parse is a config error naming the flag or variable.
+func (s *settings) AllowList(name, variable, usage string) **notify.AllowList {
+	p := new(*notify.AllowList)
+	*p, _ = notify.ParseAllowList("")
+	set := func(v string) error {
+		a, err := notify.ParseAllowList(v)
+		if err == nil {
+			*p = a
+		}
+		return err
+	}
+	if v, ok := s.env(name, variable); ok {
+		if err := set(v); err != nil {
+			s.errs = append(s.errs, fmt.Errorf("%s=%q: %v", variable, v, err))
+		}
+	}
+	s.fs.Func(name, usage, set)
+	return p
 }
 
 // parse parses args; errors in variables come first, as a config error.

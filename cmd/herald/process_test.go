@@ -88,7 +88,9 @@ func startServe(t *testing.T, env []string, args ...string) (*heraldProc, error)
 		return nil, err
 	}
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HERALD_ADMIN_PASSWORD=" + heraldtest.AdminPassword}, env...)
+	// The test receivers are on 127.0.0.1, which the destination guard refuses unless admitted.
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HERALD_ADMIN_PASSWORD=" + heraldtest.AdminPassword,
+		"HERALD_ALLOW_DESTINATIONS=127.0.0.1,::1"}, env...)
 	p := &heraldProc{cmd: cmd, exited: make(chan struct{})}
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw // exec copies into it; Wait returns once the copy is done

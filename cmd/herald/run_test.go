@@ -81,3 +81,24 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestServeRefusesBadAllowDestinations(t *testing.T) {
+	for name, args := range map[string]struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		"variable, link-local": {map[string]string{"HERALD_ALLOW_DESTINATIONS": "127.0.0.1,169.254.169.254"}, nil, "HERALD_ALLOW_DESTINATIONS"},
+		"variable, garbage":    {map[string]string{"HERALD_ALLOW_DESTINATIONS": "10.0.0.0/33"}, nil, "HERALD_ALLOW_DESTINATIONS"},
+		"flag, garbage":        {map[string]string{}, []string{"--allow-destinations", "not a name"}, "allow-destinations"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			args.env["HERALD_DATA_DIR"] = t.TempDir()
+			var out bytes.Buffer
+			err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, args.args...), func(k string) string { return args.env[k] }, &out, &out)
+			if code := exitCode(err, &out); code != 2 || !strings.Contains(err.Error()+out.String(), args.want) {
+				t.Fatalf("exit %d, err %v, output %q; want 2 naming %s", code, err, out.String(), args.want)
+			}
+		})
+	}
+}

@@ -43,6 +43,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	lease := s.Duration("lease", "HERALD_LEASE", 2*time.Minute, "how long a claimed notification stays with this instance")
 	shutdown := s.Duration("shutdown-timeout", "HERALD_SHUTDOWN_TIMEOUT", 30*time.Second, "how long SIGTERM waits for attempts in flight")
 	poll := s.Duration("poll", "HERALD_POLL", time.Second, "fallback poll for due notifications")
+	allow := s.AllowList("allow-destinations", "HERALD_ALLOW_DESTINATIONS", "comma-separated CIDRs, IPs, host names and .suffix names that notifications may reach although loopback, private or reserved")
 	logFormat := s.String("log-format", "HERALD_LOG_FORMAT", "text", "text or json")
 	if err := s.parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -86,6 +87,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			SlackAPIURL:  envOr(getenv, "HERALD_SLACK_API_URL", "https://slack.com/api/"),
 			PagerDutyURL: envOr(getenv, "HERALD_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com"),
 			TwilioAPIURL: envOr(getenv, "HERALD_TWILIO_API_URL", "https://api.twilio.com"),
+			Allow:        *allow,
 		},
 		Delivery: deliver.Config{
 			Workers: c.workers, PerNotifier: c.perNotifier, AttemptTimeout: c.attemptTimeout, Lease: c.lease, Poll: c.poll,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald/internal/service"
+	"github.com/herald-notify/herald/notify"
 )
 
 // server is the Herald under test.
@@ -73,7 +74,8 @@ func (s *server) startProcess(o options, dir string) error {
 	}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, o.serveArgs...)
 	cmd := exec.Command(o.herald, args...)
-	cmd.Env = append(os.Environ(), "HERALD_ADMIN_PASSWORD="+s.password)
+	// The sink is on 127.0.0.1, which the destination guard refuses unless admitted.
+	cmd.Env = append(os.Environ(), "HERALD_ADMIN_PASSWORD="+s.password, "HERALD_ALLOW_DESTINATIONS=127.0.0.1,::1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return err
@@ -124,8 +126,13 @@ func (s *server) startProcess(o options, dir string) error {
 
 // startInProcess runs the service in this process, as `herald serve` does.
 func (s *server) startInProcess(ctx context.Context, dir string) error {
+	loopback, err := notify.ParseAllowList("127.0.0.1,::1")
+	if err != nil {
+		return err
+	}
 	svc, err := service.Open(ctx, service.Config{
 		DatabaseURL: "sqlite:" + s.dbPath, SecretKey: randomText(32), AdminPassword: s.password, BaseURL: "http://bench.invalid",
+		Env: notify.Env{Allow: loopback}, // the sink is on 127.0.0.1
 	})
 	if err != nil {
 		return err

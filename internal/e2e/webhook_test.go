@@ -80,6 +80,7 @@ func checkRequest(t *testing.T, r *received, note int64) {
 }
 
 func testWebhook(t *testing.T, w *world) {
+	testSignedWebhook(t, w)
 	t.Run("success", func(t *testing.T) {
 		t.Parallel()
 		rc := newReceiver(t)

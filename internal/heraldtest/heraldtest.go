@@ -20,6 +20,7 @@ import (
 	"github.com/herald-notify/herald/deliver"
 	"github.com/herald-notify/herald/internal/service"
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/notifytest"
 )
 
 // AdminPassword is the admin's password in every test server.
@@ -58,6 +59,13 @@ func Start(t testing.TB, opts Options) *Server {
 		if *u == "" {
 			*u = "http://127.0.0.1:1/"
 		}
+	}
+	// Test receivers listen on 127.0.0.1, which the destination guard
+	// refuses unless admitted: admit loopback, as an operator would with
+	// --allow-destinations=127.0.0.1,::1. A test of the guard passes its
+	// own list (an empty one refuses loopback).
+	if opts.Env.Allow == nil {
+		opts.Env.Allow = notifytest.Loopback()
 	}
 	d := opts.Delivery
 	if d.Policy.MaxAttempts == 0 {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/textproto"
 	"strings"
 	"time"
@@ -60,20 +61,30 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 
 func (s *sender) client(c notify.Config, timeout time.Duration) (*mail.Client, error) {
 	host := c.String("host")
+	tlsConfig := &tls.Config{ServerName: host, RootCAs: s.env.RootCAs, MinVersion: tls.VersionTLS12}
 	opts := []mail.Option{
 		mail.WithPort(int(c.Int("port"))),
 		mail.WithTimeout(timeout),
-		mail.WithTLSConfig(&tls.Config{ServerName: host, RootCAs: s.env.RootCAs, MinVersion: tls.VersionTLS12}),
+		mail.WithTLSConfig(tlsConfig),
 	}
+	dial := s.env.Dial // through the destination guard
 	switch {
 	case c.Bool("use_ssl"):
-		opts = append(opts, mail.WithSSL())
+		// Implicit TLS, dialled here because go-mail does not wrap a dial
+		// function of ours in TLS. Opportunistic STARTTLS (never offered
+		// inside TLS) makes go-mail look at the connection, find it
+		// encrypted, and allow PLAIN and LOGIN as with its own WithSSL.
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return s.env.DialTLS(ctx, network, addr, tlsConfig)
+		}
 	case c.Bool("use_tls"):
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	default:
 		// The user chose cleartext; do not upgrade behind their back, as AWX does not.
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	}
+	opts = append(opts, mail.WithDialContextFunc(dial))
 	if user, pass := c.String("username"), c.String("password"); user != "" && pass != "" {
 		// Auto-discovery picks the strongest mechanism offered and never
 		// sends PLAIN or LOGIN over a connection without TLS.
@@ -109,6 +120,9 @@ func (s *sender) message(c notify.Config, m notify.Message) (*mail.Msg, error) {
 // rejected) or a setup the server cannot satisfy is permanent; a 4xx reply,
 // a refused or dropped connection, or a timeout is transient.
 func classify(err error) error {
+	if r, ok := notify.Refused(err); ok {
+		return notify.Permanent(fmt.Errorf("%s: %w", errPrefix, r))
+	}
 	wrapped := fmt.Errorf("%s: %w", errPrefix, err)
 	if code := replyCode(err); code >= 500 {
 		return notify.Permanent(wrapped)

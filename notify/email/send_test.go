@@ -11,6 +11,7 @@ import (
 
 	"github.com/herald-notify/herald/internal/testpeer/smtp"
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/notifytest"
 )
 
 // config validates raw, with host and port pointing at srv, as the engine would.
@@ -31,7 +32,7 @@ func config(t *testing.T, srv *smtp.Server, raw string) notify.Config {
 // send runs one attempt with env trusting srv's certificate.
 func send(t *testing.T, srv *smtp.Server, c notify.Config, m notify.Message) (notify.Result, error) {
 	t.Helper()
-	env := notify.Env{UserAgent: "Herald/test", RootCAs: srv.CertPool}
+	env := notify.Env{Allow: notifytest.Loopback(), UserAgent: "Herald/test", RootCAs: srv.CertPool}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return Spec().New(env).Send(ctx, c, m)
@@ -270,7 +271,7 @@ func TestSendFailures(t *testing.T) {
 			if tt.prepare != nil {
 				tt.prepare(srv)
 			}
-			env := notify.Env{}
+			env := notify.Env{Allow: notifytest.Loopback()}
 			if tt.trust || tt.opts.Mode == smtp.Plain {
 				env.RootCAs = srv.CertPool
 			}
@@ -354,7 +355,7 @@ func TestSendConnectionFailures(t *testing.T) {
 			// The attempt's deadline, shorter than the 30 s timeout, bounds the session.
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			defer cancel()
-			res, err := Spec().New(notify.Env{}).Send(ctx, c, notify.Message{Subject: "s", Body: "b"})
+			res, err := Spec().New(notify.Env{Allow: notifytest.Loopback()}).Send(ctx, c, notify.Message{Subject: "s", Body: "b"})
 			wantClass(t, err, notify.ClassTransient)
 			if res.Sent != 0 {
 				t.Errorf("sent = %d, want 0", res.Sent)
@@ -370,10 +371,32 @@ func TestSendConnectionFailures(t *testing.T) {
 		if len(problems) > 0 {
 			t.Fatal(problems)
 		}
-		res, err := Spec().New(notify.Env{}).Send(context.Background(), c, notify.Message{Subject: "s", Body: "b"})
+		res, err := Spec().New(notify.Env{Allow: notifytest.Loopback()}).Send(context.Background(), c, notify.Message{Subject: "s", Body: "b"})
 		wantClass(t, err, notify.ClassTransient)
 		if res.Sent != 0 {
 			t.Errorf("sent = %d, want 0", res.Sent)
 		}
 	})
+}
+
+// The SMTP server's address comes from the notifier, so the destination
+// guard checks it: loopback without an allow list is refused before any
+// connection, plain or implicit TLS.
+func TestSendRefusesGuardedDestination(t *testing.T) {
+	host, port, accepted := notifytest.Listener(t)
+	for _, ssl := range []bool{false, true} {
+		c, problems := notify.Validate(Spec(), map[string]any{"host": host, "port": float64(port), "use_ssl": ssl,
+			"sender": "herald@example.com", "recipients": []any{"ops@example.com"}})
+		if len(problems) > 0 {
+			t.Fatal(problems)
+		}
+		res, err := Spec().New(notify.Env{}).Send(context.Background(), c, notify.Message{Subject: "s", Body: "b"})
+		wantClass(t, err, notify.ClassRefused)
+		if res.Sent != 0 || !strings.Contains(err.Error(), host) || !strings.Contains(err.Error(), "--allow-destinations") {
+			t.Errorf("use_ssl %v: %+v, %v; want the address and the setting named", ssl, res, err)
+		}
+	}
+	if accepted() != 0 {
+		t.Errorf("%d connections reached the server", accepted())
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	gfpeer "github.com/herald-notify/herald/internal/testpeer/grafana"
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/notifytest"
 )
 
 const key = "glsa_0123456789abcdef"
@@ -74,7 +75,7 @@ func TestSendWire(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := gfpeer.New(t, key)
-			res, err := newSender(t, notify.Env{}).Send(context.Background(), config(t, tt.cfg, fake.URL), tt.msg)
+			res, err := newSender(t, notify.Env{Allow: notifytest.Loopback()}).Send(context.Background(), config(t, tt.cfg, fake.URL), tt.msg)
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -108,7 +109,7 @@ func TestSendUnderASubpath(t *testing.T) {
 	fake := gfpeer.New(t, key)
 	fake.Script(gfpeer.Reply{Status: http.StatusOK, Body: `{"message":"Annotation added","id":1}`})
 	c := config(t, `{"grafana_url": "%s/grafana/", "grafana_key": "`+key+`"}`, fake.URL)
-	if _, err := newSender(t, notify.Env{}).Send(context.Background(), c, job); err != nil {
+	if _, err := newSender(t, notify.Env{Allow: notifytest.Loopback()}).Send(context.Background(), c, job); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	if got := fake.Requests()[0].Path; got != "/grafana/api/annotations" {
@@ -142,7 +143,7 @@ func TestSendFailures(t *testing.T) {
 			fake := gfpeer.New(t, key)
 			fake.Script(tt.script...)
 			c := config(t, `{"grafana_url": "%s", "grafana_key": "`+tt.key+`"}`, fake.URL)
-			res, err := newSender(t, notify.Env{}).Send(context.Background(), c, job)
+			res, err := newSender(t, notify.Env{Allow: notifytest.Loopback()}).Send(context.Background(), c, job)
 			if err == nil {
 				t.Fatal("Send succeeded, want an error")
 			}
@@ -167,9 +168,9 @@ func TestSendSelfSignedCertificate(t *testing.T) {
 		env      notify.Env
 		wantErr  bool
 	}{
-		{"verified and not trusted", false, notify.Env{}, true},
-		{"verification off", true, notify.Env{}, false},
-		{"verified against a trusted root", false, notify.Env{RootCAs: fake.CertPool()}, false},
+		{"verified and not trusted", false, notify.Env{Allow: notifytest.Loopback()}, true},
+		{"verification off", true, notify.Env{Allow: notifytest.Loopback()}, false},
+		{"verified against a trusted root", false, notify.Env{Allow: notifytest.Loopback(), RootCAs: fake.CertPool()}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,7 +201,7 @@ func TestSendConnectionRefusedIsTransient(t *testing.T) {
 	url := fake.URL
 	fake.Close()
 	c := config(t, `{"grafana_url": "%s", "grafana_key": "`+key+`"}`, url)
-	_, err := newSender(t, notify.Env{}).Send(context.Background(), c, job)
+	_, err := newSender(t, notify.Env{Allow: notifytest.Loopback()}).Send(context.Background(), c, job)
 	if class, _ := notify.Classify(err); err == nil || class != notify.ClassTransient {
 		t.Fatalf("err = %v, want transient", err)
 	}

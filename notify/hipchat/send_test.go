@@ -11,6 +11,7 @@ import (
 	fake "github.com/herald-notify/herald/internal/testpeer/hipchat"
 	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/notify/hipchat"
+	"github.com/herald-notify/herald/notify/notifytest"
 )
 
 const token = "hipchat-room-token"
@@ -47,7 +48,7 @@ func TestSendWireFormat(t *testing.T) {
 			for k, v := range tt.extra {
 				raw[k] = v
 			}
-			res, err := send(t, notify.Env{}, config(t, raw))
+			res, err := send(t, notify.Env{Allow: notifytest.Loopback()}, config(t, raw))
 			if err != nil || res.Sent != 2 || !slices.Equal(res.Done, []string{"Ops", "Dev Team/EU"}) {
 				t.Fatalf("Send = %+v, %v; want both rooms", res, err)
 			}
@@ -95,7 +96,7 @@ func TestSendFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := fake.New(t, token, "Ops")
 			s.Script(tt.script...)
-			res, err := send(t, notify.Env{}, config(t, map[string]any{"token": tt.token, "rooms": []any{tt.room}, "api_url": s.URL}))
+			res, err := send(t, notify.Env{Allow: notifytest.Loopback()}, config(t, map[string]any{"token": tt.token, "rooms": []any{tt.room}, "api_url": s.URL}))
 			if err == nil || res.Sent != 0 || len(res.Done) != 0 {
 				t.Fatalf("Send = %+v, %v; want nothing sent and an error", res, err)
 			}
@@ -114,14 +115,14 @@ func TestSendRetrySkipsReachedRooms(t *testing.T) {
 	c := config(t, map[string]any{"token": token, "rooms": []any{"A", "B", "C"}, "api_url": s.URL})
 	s.Script(fake.Reply{}, fake.Error(http.StatusBadGateway, "bad gateway")) // A notified, B fails
 
-	res, err := send(t, notify.Env{}, c)
+	res, err := send(t, notify.Env{Allow: notifytest.Loopback()}, c)
 	if class, _ := notify.Classify(err); err == nil || class != notify.ClassTransient {
 		t.Fatalf("first attempt err = %v, want transient", err)
 	}
 	if res.Sent != 1 || !slices.Equal(res.Done, []string{"A"}) {
 		t.Fatalf("first attempt = %+v, want Sent 1, Done [A]", res)
 	}
-	res, err = send(t, notify.Env{}, c, res.Done...)
+	res, err = send(t, notify.Env{Allow: notifytest.Loopback()}, c, res.Done...)
 	if err != nil || res.Sent != 2 || !slices.Equal(res.Done, []string{"B", "C"}) {
 		t.Fatalf("retry = %+v, %v; want Sent 2, Done [B C]", res, err)
 	}
@@ -145,8 +146,8 @@ func TestSendVerifiesTLS(t *testing.T) {
 		env  notify.Env
 		sent int
 	}{
-		{"self-signed refused", notify.Env{}, 0},
-		{"trusted root accepted", notify.Env{RootCAs: s.CertPool()}, 1},
+		{"self-signed refused", notify.Env{Allow: notifytest.Loopback()}, 0},
+		{"trusted root accepted", notify.Env{Allow: notifytest.Loopback(), RootCAs: s.CertPool()}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,6 +50,9 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	}
 
 	nc, err := s.dial(ctx, c)
+	if r, ok := notify.Refused(err); ok {
+		return notify.Result{}, notify.Permanent(fmt.Errorf("%s: %w", errPrefix, r))
+	}
 	if err != nil {
 		return notify.Result{}, notify.Transient(fmt.Errorf("%s: connect: %w", errPrefix, err), 0)
 	}
@@ -92,11 +95,9 @@ func (s *sender) dial(ctx context.Context, c notify.Config) (net.Conn, error) {
 	host := c.String("server")
 	addr := net.JoinHostPort(host, strconv.FormatInt(c.Int("port"), 10))
 	if !c.Bool("use_ssl") {
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", addr)
+		return s.env.Dial(ctx, "tcp", addr)
 	}
-	d := tls.Dialer{Config: &tls.Config{ServerName: host, RootCAs: s.env.RootCAs, MinVersion: tls.VersionTLS12}}
-	return d.DialContext(ctx, "tcp", addr)
+	return s.env.DialTLS(ctx, "tcp", addr, &tls.Config{ServerName: host, RootCAs: s.env.RootCAs, MinVersion: tls.VersionTLS12})
 }
 
 // register sends PASS, NICK and USER and waits for the welcome (001),

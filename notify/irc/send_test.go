@@ -10,6 +10,7 @@ import (
 
 	"github.com/herald-notify/herald/internal/testpeer/ircd"
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/notifytest"
 )
 
 // cfg is a validated configuration for srv's plain port (TLS port with useSSL).
@@ -38,7 +39,7 @@ func send(t *testing.T, srv *ircd.Server, c notify.Config, m notify.Message) (no
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return Spec().New(notify.Env{RootCAs: srv.CertPool}).Send(ctx, c, m)
+	return Spec().New(notify.Env{Allow: notifytest.Loopback(), RootCAs: srv.CertPool}).Send(ctx, c, m)
 }
 
 // seen returns what w received, without the raw lines.
@@ -247,7 +248,7 @@ func TestSendConnectivityFailuresAreTransient(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			defer cancel()
-			res, err := Spec().New(notify.Env{}).Send(ctx, c, notify.Message{Subject: "hello"})
+			res, err := Spec().New(notify.Env{Allow: notifytest.Loopback()}).Send(ctx, c, notify.Message{Subject: "hello"})
 			if class, _ := notify.Classify(err); err == nil || class != notify.ClassTransient {
 				t.Fatalf("err %v, want transient", err)
 			}
@@ -263,7 +264,7 @@ func TestSendUntrustedCertificateFails(t *testing.T) {
 	srv := ircd.Start(t)
 	c := cfg(t, srv, true, "herald", "#awx")
 	// The system roots do not know the test server's self-signed certificate.
-	res, err := Spec().New(notify.Env{}).Send(context.Background(), c, notify.Message{Subject: "hello"})
+	res, err := Spec().New(notify.Env{Allow: notifytest.Loopback()}).Send(context.Background(), c, notify.Message{Subject: "hello"})
 	if class, _ := notify.Classify(err); err == nil || class != notify.ClassTransient || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("err %v, want a transient certificate error", err)
 	}
@@ -273,10 +274,32 @@ func TestSendUntrustedCertificateFails(t *testing.T) {
 }
 
 func TestSendEmptySubject(t *testing.T) {
-	res, err := Spec().New(notify.Env{}).Send(context.Background(),
+	res, err := Spec().New(notify.Env{Allow: notifytest.Loopback()}).Send(context.Background(),
 		notify.Config{"server": "127.0.0.1", "port": int64(1), "nickname": "herald", "targets": []string{"#awx"}},
 		notify.Message{Subject: " \r\n "})
 	if class, _ := notify.Classify(err); err == nil || class != notify.ClassPermanent || res.Sent != 0 {
 		t.Fatalf("result %+v, err %v; want a permanent error before connecting", res, err)
+	}
+}
+
+// The IRC server's address comes from the notifier: the destination guard
+// refuses loopback without an allow list, before connecting.
+func TestSendRefusesGuardedDestination(t *testing.T) {
+	host, port, accepted := notifytest.Listener(t)
+	for _, ssl := range []bool{false, true} {
+		c, problems := notify.Validate(Spec(), map[string]any{
+			"server": host, "port": float64(port), "nickname": "herald", "use_ssl": ssl, "targets": []any{"#awx"},
+		})
+		if len(problems) > 0 {
+			t.Fatal(problems)
+		}
+		res, err := Spec().New(notify.Env{}).Send(context.Background(), c, notify.Message{Subject: "hello"})
+		if class, _ := notify.Classify(err); class != notify.ClassRefused || res.Sent != 0 ||
+			!strings.Contains(err.Error(), host) || !strings.Contains(err.Error(), "--allow-destinations") {
+			t.Errorf("use_ssl %v: %+v, %v (class %v); want refused, naming the address and the setting", ssl, res, err, class)
+		}
+	}
+	if accepted() != 0 {
+		t.Errorf("%d connections reached the server", accepted())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	fake "github.com/herald-notify/herald/internal/testpeer/mattermost"
 	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/notify/mattermost"
+	"github.com/herald-notify/herald/notify/notifytest"
 )
 
 func config(t *testing.T, raw map[string]any) notify.Config {
@@ -23,7 +24,7 @@ func config(t *testing.T, raw map[string]any) notify.Config {
 
 func send(t *testing.T, c notify.Config) (notify.Result, error) {
 	t.Helper()
-	s := mattermost.Spec().New(notify.Env{UserAgent: "Herald/test"})
+	s := mattermost.Spec().New(notify.Env{Allow: notifytest.Loopback(), UserAgent: "Herald/test"})
 	return s.Send(context.Background(), c, notify.Message{Subject: "Job #1 'Ping' succeeded", Body: `{"id": 1}`})
 }
 

@@ -46,7 +46,7 @@ func New(env notify.Env) notify.Sender {
 		base = DefaultURL
 	}
 	return &sender{
-		client:    env.HTTPClient(false),
+		client:    env.TrustedHTTPClient(),
 		url:       strings.TrimRight(base, "/") + "/v2/enqueue",
 		userAgent: env.UserAgent,
 	}

@@ -32,7 +32,7 @@ func TestTypesAreTheTenOfTheContract(t *testing.T) {
 func TestSecretsAreDeclared(t *testing.T) {
 	want := map[string][]string{
 		"email": {"password"}, "slack": {"token"}, "hipchat": {"token"}, "pagerduty": {"token"},
-		"twilio": {"account_token"}, "irc": {"password"}, "webhook": {"password"}, "grafana": {"grafana_key"},
+		"twilio": {"account_token"}, "irc": {"password"}, "webhook": {"password", "signing_secret", "signing_secret_previous"}, "grafana": {"grafana_key"},
 		"mattermost": nil, "rocketchat": nil,
 	}
 	for name, spec := range Types() {

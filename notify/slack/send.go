@@ -29,7 +29,7 @@ func newSender(env notify.Env) notify.Sender {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	return &sender{client: env.HTTPClient(false), endpoint: base + "chat.postMessage", userAgent: env.UserAgent}
+	return &sender{client: env.TrustedHTTPClient(), endpoint: base + "chat.postMessage", userAgent: env.UserAgent}
 }
 
 // Send posts to each channel not yet reached (notify.Sequentially).

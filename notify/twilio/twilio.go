@@ -57,7 +57,7 @@ func New(env notify.Env) notify.Sender {
 	if base == "" {
 		base = DefaultURL
 	}
-	return &sender{client: env.HTTPClient(false), base: strings.TrimRight(base, "/"), userAgent: env.UserAgent}
+	return &sender{client: env.TrustedHTTPClient(), base: strings.TrimRight(base, "/"), userAgent: env.UserAgent}
 }
 
 type sender struct {

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/herald-notify/herald/notify"
 )
@@ -24,7 +26,8 @@ func newSender(env notify.Env) notify.Sender {
 }
 
 func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
-	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(c.String("http_method")), c.String("url"), bytes.NewReader(requestBody(m.Body)))
+	body := requestBody(m.Body)
+	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(c.String("http_method")), c.String("url"), bytes.NewReader(body))
 	if err != nil {
 		return notify.Result{}, notify.Permanentf("%s: %w", errPrefix, err)
 	}
@@ -39,6 +42,18 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 		}
 		req.Header.Set(k, v)
 	}
+	if secret := c.String("signing_secret"); secret != "" {
+		// Set after the user's headers, so none of theirs can replace them.
+		// The id is the same on every attempt; the timestamp is this one's.
+		id, ts := fmt.Sprintf("herald-%d", m.NotificationID), time.Now().Unix()
+		sig, err := signatures([]string{secret, c.String("signing_secret_previous")}, id, ts, body)
+		if err != nil {
+			return notify.Result{}, notify.Permanentf("%s: signing_secret: %w", errPrefix, err)
+		}
+		req.Header.Set("webhook-id", id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set("webhook-signature", sig)
+	}
 	if u, p := c.String("username"), c.String("password"); u != "" || p != "" {
 		req.SetBasicAuth(u, p)
 	}
@@ -50,7 +65,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	if err != nil {
 		return notify.Result{}, notify.RequestError(errPrefix, err)
 	}
-	body := notify.ReadBody(resp)
+	answer := notify.ReadBody(resp)
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return notify.Result{Sent: 1}, nil
@@ -62,7 +77,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 		// nothing counted as sent.
 		return notify.Result{}, nil
 	}
-	return notify.Result{}, notify.StatusError(errPrefix, resp, body)
+	return notify.Result{}, notify.StatusError(errPrefix, resp, answer)
 }
 
 // requestBody is what a webhook sends for a rendered body, as AWX does: a JSON

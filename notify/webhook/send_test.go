@@ -2,6 +2,9 @@ package webhook_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/notifytest"
 	"github.com/herald-notify/herald/notify/webhook"
 )
 
@@ -74,7 +78,7 @@ func config(t *testing.T, raw map[string]any) notify.Config {
 
 func send(t *testing.T, c notify.Config, body string) (notify.Result, error) {
 	t.Helper()
-	s := webhook.Spec().New(notify.Env{UserAgent: "Herald/test"})
+	s := webhook.Spec().New(notify.Env{Allow: notifytest.Loopback(), UserAgent: "Herald/test"})
 	return s.Send(context.Background(), c, notify.Message{NotificationID: 42, Subject: "Job #1 'Ping' succeeded", Body: body})
 }
 
@@ -227,9 +231,85 @@ func TestSendRespectsContext(t *testing.T) {
 	r := newReceiver(t, false, http.StatusOK, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	s := webhook.Spec().New(notify.Env{})
+	s := webhook.Spec().New(notify.Env{Allow: notifytest.Loopback()})
 	_, err := s.Send(ctx, config(t, map[string]any{"url": r.URL}), notify.Message{Body: "{}"})
 	if err == nil || len(r.requests()) != 0 {
 		t.Errorf("err = %v, requests = %d; want an error and no request", err, len(r.requests()))
+	}
+}
+
+// verify checks a request as a Standard Webhooks receiver would, written
+// from the specification and not from Herald's signing code: it returns how
+// many of the webhook-signature entries secret verifies.
+func verify(t *testing.T, secret string, h http.Header, body string) int {
+	t.Helper()
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(h.Get("webhook-id") + "." + h.Get("webhook-timestamp") + "." + body))
+	want := mac.Sum(nil)
+	n := 0
+	for _, entry := range strings.Fields(h.Get("webhook-signature")) {
+		version, sig, _ := strings.Cut(entry, ",")
+		got, err := base64.StdEncoding.DecodeString(sig)
+		if version == "v1" && err == nil && hmac.Equal(got, want) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestSendSigned(t *testing.T) {
+	const secret, previous = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_cHJldmlvdXMtc2VjcmV0LW9mLTMyLWJ5dGVzLWxvbmc="
+	r := newReceiver(t, false, http.StatusOK, nil)
+	tests := []struct {
+		name   string
+		cfg    map[string]any
+		sigs   int
+		verify map[string]int // secret → signatures it verifies
+	}{
+		{"one secret", map[string]any{"signing_secret": secret}, 1, map[string]int{secret: 1, previous: 0}},
+		{"rotation", map[string]any{"signing_secret": secret, "signing_secret_previous": previous}, 2, map[string]int{secret: 1, previous: 1}},
+		{"the user's headers cannot replace them", map[string]any{"signing_secret": secret,
+			"headers": map[string]any{"webhook-id": "forged", "Webhook-Signature": "v1,forged"}}, 1, map[string]int{secret: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg["url"] = r.URL
+			before := time.Now().Unix()
+			if _, err := send(t, config(t, tt.cfg), `{"id": 1}`); err != nil {
+				t.Fatal(err)
+			}
+			got := r.requests()[len(r.requests())-1]
+			if got.header.Get("webhook-id") != "herald-42" {
+				t.Errorf("webhook-id %q, want herald-42", got.header.Get("webhook-id"))
+			}
+			ts, err := strconv.ParseInt(got.header.Get("webhook-timestamp"), 10, 64)
+			if err != nil || ts < before || ts > time.Now().Unix() {
+				t.Errorf("webhook-timestamp %q, want this attempt's Unix time", got.header.Get("webhook-timestamp"))
+			}
+			if n := len(strings.Fields(got.header.Get("webhook-signature"))); n != tt.sigs {
+				t.Errorf("webhook-signature %q has %d signatures, want %d", got.header.Get("webhook-signature"), n, tt.sigs)
+			}
+			for s, want := range tt.verify {
+				if n := verify(t, s, got.header, got.body); n != want {
+					t.Errorf("secret %.12s… verifies %d signatures, want %d", s, n, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSendUnsignedHasNoSignatureHeaders(t *testing.T) {
+	r := newReceiver(t, false, http.StatusOK, nil)
+	if _, err := send(t, config(t, map[string]any{"url": r.URL}), "{}"); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"webhook-id", "webhook-timestamp", "webhook-signature"} {
+		if v := r.requests()[0].header.Get(h); v != "" {
+			t.Errorf("%s = %q on an unsigned webhook", h, v)
+		}
 	}
 }

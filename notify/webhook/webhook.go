@@ -1,6 +1,7 @@
 // Package webhook is the "webhook" notifier type: the notification's JSON
 // body, sent with POST or PUT to a URL of the user's choice, with their
-// headers and optional basic auth.
+// headers, optional basic auth, and optionally signed as Standard Webhooks
+// v1 prescribes.
 package webhook
 
 import (
@@ -22,6 +23,8 @@ func Spec() *notify.Spec {
 			{Key: "username", Kind: notify.String, Default: "", Label: "Username"},
 			{Key: "password", Kind: notify.Password, Default: "", Label: "Password"},
 			{Key: "disable_ssl_verification", Kind: notify.Bool, Default: false, Label: "Disable SSL Verification"},
+			{Key: "signing_secret", Kind: notify.Password, Default: "", Label: "Signing Secret", Generate: GenerateSecret},
+			{Key: "signing_secret_previous", Kind: notify.Password, Default: "", Label: "Previous Signing Secret"},
 		},
 		Recipients: "url",
 		Check:      check,
@@ -33,6 +36,11 @@ func check(c notify.Config) []string {
 	problems := notify.CheckURL(c, "url")
 	if m := strings.ToUpper(c.String("http_method")); m != "POST" && m != "PUT" {
 		problems = append(problems, "Configuration field 'http_method' must be either 'POST' or 'PUT'.")
+	}
+	problems = append(problems, checkSecret(c.String("signing_secret"), "signing_secret")...)
+	problems = append(problems, checkSecret(c.String("signing_secret_previous"), "signing_secret_previous")...)
+	if c.String("signing_secret") == "" && c.String("signing_secret_previous") != "" {
+		problems = append(problems, "Configuration field 'signing_secret_previous' needs a 'signing_secret' to sign beside it.")
 	}
 	for _, name := range sortedKeys(c.Map("headers")) {
 		if !validHeaderName(name) {

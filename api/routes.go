@@ -72,6 +72,11 @@ func (s *server) routes(mux *http.ServeMux) {
 		handle(api, base+"{id}/", map[string]http.HandlerFunc{"GET": s.getJob(k), "PATCH": s.updateJob(k)})
 		handle(api, base+"{id}/notifications/", map[string]http.HandlerFunc{"GET": s.jobNotifications(k)})
 	}
+	handle(api, "/api/v1/workflow_jobs/{id}/approvals/", map[string]http.HandlerFunc{"POST": s.createApproval})
+	handle(api, "/api/v1/workflow_approvals/", map[string]http.HandlerFunc{"GET": s.listApprovals})
+	handle(api, "/api/v1/workflow_approvals/{id}/", map[string]http.HandlerFunc{"GET": s.getApproval})
+	handle(api, "/api/v1/workflow_approvals/{id}/approve/", map[string]http.HandlerFunc{"POST": s.decide(true)})
+	handle(api, "/api/v1/workflow_approvals/{id}/deny/", map[string]http.HandlerFunc{"POST": s.decide(false)})
 	handle(api, "/api/v1/unified_jobs/", map[string]http.HandlerFunc{"GET": s.listJobs("")})
 
 	handle(api, "/api/v1/notifiers/", map[string]http.HandlerFunc{"GET": s.listNotifiers, "POST": s.createNotifier})

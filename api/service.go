@@ -16,7 +16,16 @@ type Service interface {
 	NotifierService
 	NotificationService
 	IdentityService
+	ApprovalService
 	Types() map[string]*notify.Spec
+}
+
+// ApprovalService serves workflow approvals.
+type ApprovalService interface {
+	ListApprovals(ctx context.Context, q herald.Query) ([]*herald.Approval, int, error)
+	GetApproval(ctx context.Context, id int64) (*herald.Approval, error)
+	CreateApproval(ctx context.Context, workflowJob int64, in app.ApprovalInput) (*herald.Approval, error)
+	Decide(ctx context.Context, id int64, approve bool) (*herald.Approval, error)
 }
 
 // ObjectService serves the objects notifiers hang on.

@@ -15,6 +15,7 @@ type Store interface {
 	NotificationStore
 	UserStore
 	RoleStore
+	ApprovalStore
 }
 
 // ObjectStore keeps the objects notifiers hang on.

@@ -115,6 +115,8 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	var engine sync.WaitGroup
 	engine.Add(1)
 	go func() { defer engine.Done(); s.engine.Run(engineCtx) }()
+	engine.Add(1)
+	go func() { defer engine.Done(); s.expireApprovals(engineCtx) }()
 	for !s.engine.Running() { // ready means delivering: /readyz checks it
 		time.Sleep(time.Millisecond)
 	}
@@ -141,6 +143,25 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	engine.Wait()
 	s.log.Info("stopped")
 	return nil
+}
+
+// approvalSweep is how often pending approvals are checked against their timeout.
+const approvalSweep = time.Second
+
+// expireApprovals times out approvals past their timeout until ctx ends.
+func (s *Service) expireApprovals(ctx context.Context) {
+	t := time.NewTicker(approvalSweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.App.ExpireApprovals(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("approval timeouts", "err", err)
+			}
+		}
+	}
 }
 
 // Close closes the database.

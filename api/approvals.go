@@ -13,7 +13,7 @@ func approvalJSON(ap *herald.Approval) map[string]any {
 	self := "/api/v1/workflow_approvals/" + strconv.FormatInt(ap.ID, 10) + "/"
 	return map[string]any{
 		"id": ap.ID, "type": "workflow_approval", "url": self, "created": fmtTime(ap.Created), "modified": fmtTime(ap.Modified),
-		"related": map[string]any{"workflow_job": objectURL("workflow_jobs", ap.WorkflowJob), "approve": self + "approve/", "deny": self + "deny/"},
+		"related":        map[string]any{"workflow_job": objectURL("workflow_jobs", ap.WorkflowJob), "approve": self + "approve/", "deny": self + "deny/"},
 		"summary_fields": map[string]any{}, "name": ap.Name, "description": ap.Description, "status": ap.Status,
 		"timeout": ap.Timeout, "timed_out": ap.Status == herald.ApprovalTimedOut, "expires": fmtTimePtr(ap.Expires),
 		"workflow_job": ap.WorkflowJob, "approved_or_denied_by": ap.DecidedBy,

@@ -193,4 +193,3 @@ func (a *App) planApproval(ctx context.Context, ap *herald.Approval, wf *herald.
 	}
 	return news, nil
 }
-

@@ -58,6 +58,7 @@ Usage:
   herald serve [flags]      run the API, the web console and the delivery workers
   herald run [flags] -- COMMAND [ARGS...]
                             run COMMAND as a job and report it to a running server
+  herald import awx FILE    create or update, by name, what 'awx export' wrote
   herald admin reset-password USERNAME
                             set a user's password (from standard input) and revoke its tokens
   herald version            print the version
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "run":
 		return runJob(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importAWX(ctx, args[1:], getenv, stdout, stderr)
 	case "admin":
 		return admin(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":

@@ -36,8 +36,8 @@ func TestSendWire(t *testing.T) {
 	got := fake.Messages()
 	want := dpeer.Message{Content: jobMessage.Subject, Username: "Herald", AvatarURL: "https://h.example/a.png",
 		Embeds: []dpeer.Embed{{Title: "Job #42 'deploy'", URL: "https://herald.example.com/#/jobs/playbook/42", Color: 0xE01E5A,
-			Fields: []dpeer.Field{{"Status", "failed", true}, {"Playbook", "site.yml", true}, {"Inventory", "prod", true},
-				{"Launched by", "alice", true}, {"Failed hosts", "web1 (failures 1)", false}}}}}
+			Fields: []dpeer.Field{{Name: "Status", Value: "failed", Inline: true}, {Name: "Playbook", Value: "site.yml", Inline: true}, {Name: "Inventory", Value: "prod", Inline: true},
+				{Name: "Launched by", Value: "alice", Inline: true}, {Name: "Failed hosts", Value: "web1 (failures 1)", Inline: false}}}}}
 	if len(got) != 1 || got[0].AllowedMentions == nil || len(got[0].AllowedMentions.Parse) != 0 {
 		t.Fatalf("Discord got %+v; want one message that pings nobody", got)
 	}

@@ -61,7 +61,7 @@ func TestSendLongBodyStaysAMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fake.Messages()
-	if len(got) != 1 || len(got[0].Message) > 4096 || !utf8.ValidString(got[0].Message) || !strings.HasSuffix(got[0].Message, "…") {
+	if len(got) != 1 || got[0].Attachment || len(got[0].Message) > 4096 || !utf8.ValidString(got[0].Message) || !strings.HasSuffix(got[0].Message, "…") {
 		t.Errorf("ntfy got a %d-byte message, want at most 4096 bytes of valid UTF-8 ending in …", len(got[0].Message))
 	}
 }

@@ -4,8 +4,10 @@
 // "message", "topic", "title", "message", "priority", "tags", "click"}), or
 // its JSON error {"code", "http", "error", "link"}: 40301 forbidden for a
 // protected topic without a valid token, 40101 unauthorized for a wrong
-// token, 40024 invalid priority, 42901 too many requests (no Retry-After),
-// 41301 too large. It records every request and the messages published.
+// token, 40007 invalid priority parameter, 42901 too many requests (no
+// Retry-After). A message over 4,096 bytes is turned into an attachment, as
+// the server does, its text replaced by "You received a file:
+// attachment.txt". It records every request and the messages published.
 package ntfy
 
 import (
@@ -44,6 +46,8 @@ type Message struct {
 	Priority int      `json:"priority"`
 	Tags     []string `json:"tags"`
 	Click    string   `json:"click"`
+	// Attachment is true when the text was too long and became a file.
+	Attachment bool `json:"-"`
 }
 
 // Server is the fake. Its embedded Peer gives URL, Client, Close, Script and
@@ -69,7 +73,7 @@ func (s *Server) Messages() []Message { return httppeer.Snapshot(s.Peer, &s.mess
 
 func (s *Server) answer(r *http.Request, body []byte) Reply {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut {
-		return Error(http.StatusMethodNotAllowed, 40501, "method not allowed", "")
+		return Error(http.StatusNotFound, 40401, "page not found", "")
 	}
 	if r.URL.Path != "/" {
 		// Publishing to /<topic> takes the body as the text; the JSON form goes to the root.
@@ -89,10 +93,10 @@ func (s *Server) answer(r *http.Request, body []byte) Reply {
 		}
 	}
 	if m.Priority < 0 || m.Priority > 5 {
-		return Error(http.StatusBadRequest, 40007, "invalid request: priority invalid", "https://ntfy.sh/docs/publish/#message-priority")
+		return Error(http.StatusBadRequest, 40007, "invalid priority parameter", "https://ntfy.sh/docs/publish/#message-priority")
 	}
 	if len(m.Message) > 4096 {
-		return Error(http.StatusRequestEntityTooLarge, 41301, "too large: message too large", "")
+		m.Message, m.Attachment = "You received a file: attachment.txt", true
 	}
 	if m.Message == "" {
 		m.Message = "triggered"

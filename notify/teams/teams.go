@@ -29,6 +29,10 @@ func Spec() *notify.Spec {
 		},
 		Check: func(c notify.Config) []string {
 			p := notify.CheckURL(c, "url")
+			if retiredConnector(c.String("url")) {
+				p = append(p, "Configuration field 'url' is an Office 365 connector webhook, which Microsoft retired: "+
+					"create a Teams Workflows webhook (\"Post to a channel when a webhook request is received\") and use its URL.")
+			}
 			for _, a := range c.List("mention") {
 				p = append(p, notify.CheckEmail("mention", a)...)
 			}
@@ -36,6 +40,19 @@ func Spec() *notify.Spec {
 		},
 		New: New,
 	}
+}
+
+// retiredConnector reports an Office 365 connector URL (…webhook.office.com/
+// webhookb2/… or outlook.office.com/webhook/…): they take only MessageCards
+// and no longer deliver, so saying so now beats a failure at the first job.
+func retiredConnector(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	return strings.HasSuffix(host, ".webhook.office.com") || host == "webhook.office.com" ||
+		(host == "outlook.office.com" || host == "outlook.office365.com") && strings.HasPrefix(u.Path, "/webhook")
 }
 
 // New returns the teams sender.

@@ -20,6 +20,12 @@ func TestValidate(t *testing.T) {
 		{"not a URL", `{"url": "webhook"}`, []string{"Configuration field 'url' must be an absolute http or https URL."}},
 		{"bad mention", `{"url": "https://x.example/hook", "mention": ["@ops"]}`,
 			[]string{`Configuration field 'mention': "@ops" is not a valid e-mail address.`}},
+		{"retired connector", `{"url": "https://contoso.webhook.office.com/webhookb2/0000/IncomingWebhook/1111/2222"}`, []string{
+			"Configuration field 'url' is an Office 365 connector webhook, which Microsoft retired: create a Teams Workflows webhook (\"Post to a channel when a webhook request is received\") and use its URL.",
+		}},
+		{"retired outlook connector", `{"url": "https://outlook.office.com/webhook/abc/IncomingWebhook/def"}`, []string{
+			"Configuration field 'url' is an Office 365 connector webhook, which Microsoft retired: create a Teams Workflows webhook (\"Post to a channel when a webhook request is received\") and use its URL.",
+		}},
 		{"unknown key", `{"url": "https://x.example/hook", "card": {}}`, []string{"Unknown configuration field 'card'."}},
 	}
 	for _, tt := range tests {

@@ -45,3 +45,24 @@ func TestTruncate(t *testing.T) {
 		t.Errorf("Truncate = %q", got)
 	}
 }
+
+// ParseFacts reads whatever a custom template rendered: it must not panic,
+// and what it gives back must be printable.
+func FuzzParseFacts(f *testing.F) {
+	f.Add(`{"id": 1, "name": "n", "friendly_name": "Job", "status": "failed", "hosts": {"h": {"failed": true, "dark": 1}}, "failures": [{"host": "h"}]}`)
+	f.Add(`{"body": "Test Notification 1 https://h"}`)
+	f.Add(`{"friendly_name": "Job", "started": "2026-11-24T10:00:00Z", "finished": "2026-11-24T09:00:00Z", "hosts": {"h": 5}}`)
+	f.Add("plain text")
+	f.Fuzz(func(t *testing.T, body string) {
+		facts := ParseFacts(body)
+		_ = facts.PlainText()
+		for _, x := range facts.List() {
+			if x.Title == "" || x.Value == "" {
+				t.Fatalf("empty fact %+v from %q", x, body)
+			}
+		}
+		if !facts.Job && (facts.List() != nil || facts.Text == "" && body != "") {
+			t.Fatalf("facts %+v of a body that is not the job's JSON: %q", facts, body)
+		}
+	})
+}

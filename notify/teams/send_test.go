@@ -9,6 +9,7 @@ import (
 
 	tpeer "github.com/herald-notify/herald/internal/testpeer/teams"
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/notifytest"
 )
 
 const jobBody = `{"id": 42, "name": "deploy", "url": "https://herald.example.com/#/jobs/playbook/42", "created_by": "alice",
@@ -20,7 +21,7 @@ var jobMessage = notify.Message{NotificationID: 7, NotifierID: 3, JobKind: "job"
 
 func send(t *testing.T, c notify.Config, m notify.Message) (notify.Result, error) {
 	t.Helper()
-	return New(notify.Env{UserAgent: "Herald/test"}).Send(context.Background(), c, m)
+	return New(notify.Env{Allow: notifytest.Loopback(), UserAgent: "Herald/test"}).Send(context.Background(), c, m)
 }
 
 func TestSendWire(t *testing.T) {

@@ -21,7 +21,7 @@ const maxText = 4000
 
 // New returns the telegram sender.
 func New(env notify.Env) notify.Sender {
-	return &sender{client: env.HTTPClient(false), base: strings.TrimRight(env.Endpoint(Endpoint), "/"), userAgent: env.UserAgent}
+	return &sender{client: env.TrustedHTTPClient(), base: strings.TrimRight(env.Endpoint(Endpoint), "/"), userAgent: env.UserAgent}
 }
 
 type sender struct {

@@ -22,8 +22,9 @@ import (
 	"github.com/herald-notify/herald/notify/registry"
 )
 
-// nfAllTypes are the ten types of API.md §4, whether registered yet or not.
-var nfAllTypes = []string{"email", "slack", "hipchat", "mattermost", "rocketchat", "pagerduty", "twilio", "irc", "webhook", "grafana"}
+// nfAllTypes are the seventeen types of API.md §4, whether registered yet or not.
+var nfAllTypes = []string{"email", "slack", "hipchat", "mattermost", "rocketchat", "pagerduty", "twilio", "irc", "webhook", "grafana",
+	"teams", "telegram", "discord", "googlechat", "opsgenie", "ntfy", "gotify"}
 
 // nfValidConfig is a valid configuration of each type with only the keys a
 // user must give (plus a secret where the type has an optional one), so the
@@ -50,6 +51,20 @@ func nfValidConfig(typ string) map[string]any {
 		return map[string]any{"url": "https://hooks.example.com/herald", "password": "hook-pw", "username": "hook"}
 	case "grafana":
 		return map[string]any{"grafana_url": "https://grafana.example.com", "grafana_key": "grafana-key", "annotation_tags": []any{"herald"}}
+	case "teams":
+		return map[string]any{"url": "https://prod-01.westus.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=teams-sig"}
+	case "telegram":
+		return map[string]any{"bot_token": "123456:telegram-token", "chat_ids": []any{"-1001234567890", "@herald_ops"}}
+	case "discord":
+		return map[string]any{"url": "https://discord.com/api/webhooks/1/discord-token"}
+	case "googlechat":
+		return map[string]any{"url": "https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=chat-token"}
+	case "opsgenie":
+		return map[string]any{"api_key": "opsgenie-key", "responders": []any{map[string]any{"type": "team", "name": "NOC"}}}
+	case "ntfy":
+		return map[string]any{"url": "https://ntfy.sh", "topic": "herald_ops", "token": "tk_ntfy"}
+	case "gotify":
+		return map[string]any{"url": "https://gotify.example.com", "app_token": "gotify-token"}
 	}
 	panic("no config for " + typ)
 }
@@ -66,6 +81,13 @@ var nfRequired = map[string][]string{
 	"irc":        {"server", "port", "nickname", "targets"},
 	"webhook":    {"url"},
 	"grafana":    {"grafana_url", "grafana_key"},
+	"teams":      {"url"},
+	"telegram":   {"bot_token", "chat_ids"},
+	"discord":    {"url"},
+	"googlechat": {"url"},
+	"opsgenie":   {"api_key"},
+	"ntfy":       {"url", "topic"},
+	"gotify":     {"url", "app_token"},
 }
 
 // nfSpec returns the registered spec of typ, or skips the test while the

@@ -62,7 +62,9 @@ func (s *server) openAPI(w http.ResponseWriter, r *http.Request) {
 	sort.Strings(types)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"openapi": "3.1.0",
-		"info":    map[string]any{"title": "Herald", "version": herald.Version, "description": "Job notifications. Notifier types: " + strings.Join(types, ", ")},
+		"info": map[string]any{"title": "Herald", "version": herald.Version, "description": "Job notifications. Notifier types: " + strings.Join(types, ", "),
+			// The registry's types, for clients (the console) that offer a choice of them.
+			"x-herald-notifier-types": types},
 		"components": map[string]any{"securitySchemes": map[string]any{
 			"basic": map[string]any{"type": "http", "scheme": "basic"}, "bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
 		"security": []any{map[string]any{"basic": []any{}}, map[string]any{"bearer": []any{}}},

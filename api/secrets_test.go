@@ -67,6 +67,7 @@ func testSecretsMasked(t *testing.T, s *heraldtest.Server) {
 	secrets := map[string][]string{
 		"email": {"password"}, "slack": {"token"}, "hipchat": {"token"}, "pagerduty": {"token"}, "twilio": {"account_token"},
 		"irc": {"password"}, "webhook": {"password"}, "grafana": {"grafana_key"},
+		"opsgenie": {"api_key"}, "ntfy": {"token"}, "gotify": {"app_token"},
 	}
 	for typ, keys := range secrets {
 		t.Run(typ, func(t *testing.T) {

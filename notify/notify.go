@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -24,10 +25,11 @@ const (
 	List   // a list of strings
 	Object // an object of strings
 	Password
+	ObjectList // a list of objects of strings (Opsgenie's responders)
 )
 
 func (k Kind) String() string {
-	return [...]string{"string", "int", "bool", "list", "object", "password"}[k]
+	return [...]string{"string", "int", "bool", "list", "object", "password", "list of objects"}[k]
 }
 
 // Field declares one configuration key.
@@ -125,6 +127,33 @@ func (c Config) Map(key string) map[string]string {
 	return nil
 }
 
+// Objects returns key as a list of objects of strings.
+func (c Config) Objects(key string) []map[string]string {
+	switch v := c[key].(type) {
+	case []map[string]string:
+		return v
+	case []any:
+		out := make([]map[string]string, 0, len(v))
+		for _, x := range v {
+			if m, ok := convert(Object, x); ok {
+				out = append(out, m.(map[string]string))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Endpoint is a hosted service's base URL that is not in the notifier's
+// configuration (Telegram's https://api.telegram.org). The operator may move
+// it with an environment variable, for self-hosted or proxied installs and
+// for tests; the service reads every declared variable, so a new type needs
+// no wiring of its own.
+type Endpoint struct {
+	Var     string // "HERALD_TELEGRAM_API_URL"
+	Default string // "https://api.telegram.org"
+}
+
 // Spec is one notifier type.
 type Spec struct {
 	Type   string // "slack"
@@ -135,6 +164,9 @@ type Spec struct {
 	// Check reports problems beyond key presence and JSON types (URLs, ports,
 	// addresses...). It sees a config whose keys have the declared types.
 	Check func(c Config) []string
+	// Endpoint, when set, is the hosted service's base URL and its override
+	// variable; the sender reads it with Env.Endpoint.
+	Endpoint *Endpoint
 	// New builds the type's sender, once per process.
 	New func(env Env) Sender
 }
@@ -175,11 +207,22 @@ type Env struct {
 	TwilioAPIURL string         // default https://api.twilio.com
 	UserAgent    string         // "Herald/<version>"
 	RootCAs      *x509.CertPool // nil: the system pool (SSL_CERT_FILE, SSL_CERT_DIR)
+	// Endpoints are the base URLs of Spec.Endpoint by variable name, as the
+	// operator set them; a missing one means the default.
+	Endpoints map[string]string
 	// Allow admits loopback, private and reserved destinations
 	// (--allow-destinations); nil admits none.
 	Allow *AllowList
 	// Resolver resolves the host names of notifiers; nil: the system's.
 	Resolver *net.Resolver
+}
+
+// Endpoint returns the base URL of e, as the operator set it or its default.
+func (e Env) Endpoint(ep Endpoint) string {
+	if v := e.Endpoints[ep.Var]; v != "" {
+		return v
+	}
+	return ep.Default
 }
 
 func (e Env) guard() guard { return guard{allow: e.Allow, resolver: e.Resolver} }
@@ -247,4 +290,59 @@ func Sequentially(dests, done []string, send func(dest string) error) (Result, e
 		res.Done = append(res.Done, d)
 	}
 	return res, nil
+}
+
+// Each sends to each destination not in done, once each, and goes on past a
+// failure so that one bad destination does not hold back the others. The
+// failures fold into one error: transient when any is worth a retry (waiting
+// the longest delay asked), since a retry only sends to the destinations not
+// reached; permanent otherwise.
+func Each(ctx context.Context, dests, done []string, send func(dest string) error) (Result, error) {
+	skip := make(map[string]bool, len(done))
+	for _, d := range done {
+		skip[d] = true
+	}
+	var res Result
+	var failures []error
+	for _, d := range dests {
+		if skip[d] {
+			continue
+		}
+		skip[d] = true
+		if err := ctx.Err(); err != nil {
+			failures = append(failures, Transient(err, 0))
+			break
+		}
+		if err := send(d); err != nil {
+			failures = append(failures, err)
+			continue
+		}
+		res.Sent++
+		res.Done = append(res.Done, d)
+	}
+	return res, fold(failures)
+}
+
+func fold(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	transient := false
+	var after time.Duration
+	for _, e := range errs {
+		if class, ra := Classify(e); class == ClassTransient {
+			transient = true
+			after = max(after, ra)
+		}
+	}
+	args := make([]any, len(errs))
+	for i, e := range errs {
+		args[i] = e
+	}
+	// One line, as an error is shown: "a; b" rather than errors.Join's lines.
+	err := fmt.Errorf(strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; "), args...)
+	if transient {
+		return Transient(err, after)
+	}
+	return Permanent(err)
 }

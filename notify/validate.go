@@ -135,6 +135,25 @@ func convert(kind Kind, v any) (any, bool) {
 			return out, true
 		}
 		return nil, false
+	case ObjectList:
+		var in []any
+		switch l := v.(type) {
+		case []map[string]string:
+			return l, true
+		case []any:
+			in = l
+		default:
+			return nil, false
+		}
+		out := make([]map[string]string, 0, len(in))
+		for _, x := range in {
+			m, ok := convert(Object, x)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, m.(map[string]string))
+		}
+		return out, true
 	}
 	return nil, false
 }

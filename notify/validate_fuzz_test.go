@@ -32,6 +32,16 @@ var fuzzSeeds = map[string][]string{
 	"twilio":     {`{"account_sid": "AC1", "account_token": "t", "from_number": "+15556667777", "to_numbers": ["+15558889999"]}`},
 	"irc":        {`{"server": "irc.example.com", "port": 6697, "nickname": "herald", "password": "p", "use_ssl": true, "targets": ["#ops", "alice"]}`},
 	"webhook":    {`{"url": "https://hooks.example.com/x", "headers": {"X-Token": "t"}, "http_method": "PUT", "username": "u", "password": "p"}`},
+	"teams":      {`{"url": "https://prod-1.westus.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=s", "mention": ["ops@example.com"]}`},
+	"telegram":   {`{"bot_token": "123456:AAE-x", "chat_ids": ["-1001234567890", "@herald_ops"], "disable_notification": true, "message_thread_id": 7}`},
+	"discord":    {`{"url": "https://discord.com/api/webhooks/1/abc", "username": "Herald", "avatar_url": "https://h.example/a.png"}`},
+	"googlechat": {`{"url": "https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t", "thread_key": "job"}`},
+	"opsgenie": {
+		`{"api_key": "k", "api_url": "https://api.eu.opsgenie.com", "responders": [{"type": "team", "name": "NOC"}], "priority": "P1", "tags": ["a"], "notify_started": true}`,
+		`{"api_key": "k", "responders": [{"type": "user", "username": "a@example.com", "name": ""}, {}]}`,
+	},
+	"ntfy":   {`{"url": "https://ntfy.sh", "topic": "ops", "token": "tk_x", "priority": 5, "tags": ["warning"]}`},
+	"gotify": {`{"url": "https://gotify.example.com", "app_token": "A", "priority": 8}`},
 	"grafana": {
 		`{"grafana_url": "https://grafana.example.com", "grafana_key": "k", "dashboardId": 3, "panelId": 4, "annotation_tags": ["a", "b"]}`,
 		// Found by reasoning over this fuzz test: a json.Number beyond 2^53 was

@@ -16,6 +16,7 @@ import (
 	"github.com/herald-notify/herald/deliver"
 	"github.com/herald-notify/herald/internal/service"
 	"github.com/herald-notify/herald/notify"
+	"github.com/herald-notify/herald/notify/registry"
 	"github.com/herald-notify/herald/secret"
 	"github.com/herald-notify/herald/store"
 )
@@ -88,6 +89,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			PagerDutyURL: envOr(getenv, "HERALD_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com"),
 			TwilioAPIURL: envOr(getenv, "HERALD_TWILIO_API_URL", "https://api.twilio.com"),
 			Allow:        *allow,
+			Endpoints:    endpoints(getenv),
 		},
 		Delivery: deliver.Config{
 			Workers: c.workers, PerNotifier: c.perNotifier, AttemptTimeout: c.attemptTimeout, Lease: c.lease, Poll: c.poll,
@@ -132,6 +134,18 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// endpoints reads the override variable of every type that declares a
+// hosted endpoint (notify.Spec.Endpoint), so a new type needs no line here.
+func endpoints(getenv func(string) string) map[string]string {
+	out := map[string]string{}
+	for _, spec := range registry.Types() {
+		if e := spec.Endpoint; e != nil {
+			out[e.Var] = envOr(getenv, e.Var, e.Default)
+		}
+	}
+	return out
 }
 
 func envOr(getenv func(string) string, key, def string) string {

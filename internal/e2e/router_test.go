@@ -14,9 +14,10 @@ import (
 )
 
 // router stands where Herald's Env points for a hosted service (Slack,
-// PagerDuty, Twilio) and passes each request on, unchanged, to the fake of
-// the case it belongs to, found by a key the request carries: the Slack
-// token, the PagerDuty routing key, the Twilio account SID.
+// PagerDuty, Twilio, Telegram) and passes each request on, unchanged, to the
+// fake of the case it belongs to, found by a key the request carries: the
+// Slack token, the PagerDuty routing key, the Twilio account SID, the
+// Telegram bot token.
 type router struct {
 	*httptest.Server
 	key func(r *http.Request) string
@@ -87,4 +88,10 @@ func twilioKey(r *http.Request) string {
 		return parts[3]
 	}
 	return ""
+}
+
+// telegramKey is the bot token in /bot{token}/sendMessage.
+func telegramKey(r *http.Request) string {
+	token, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/bot"), "/")
+	return token
 }

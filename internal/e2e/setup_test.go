@@ -24,6 +24,7 @@ import (
 	"github.com/herald-notify/herald/internal/testpeer/smtp"
 	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/notify/registry"
+	"github.com/herald-notify/herald/notify/telegram"
 )
 
 // baseURL is the public URL heraldtest gives every server; messages link to it.
@@ -50,7 +51,7 @@ type world struct {
 
 	// The hosted services' URLs are fixed in the Herald's Env, so each is a
 	// router to the case's own fake, chosen by what the request carries.
-	slack, pagerduty, twilio *router
+	slack, pagerduty, twilio, telegram *router
 	// The SMTP server's certificate must be trusted when Herald starts, so
 	// there is one, for the e-mail cases to take turns with.
 	smtp *smtp.Server
@@ -62,6 +63,7 @@ func TestNotifiers(t *testing.T) {
 	w.slack = newRouter(t, slackKey)
 	w.pagerduty = newRouter(t, pagerdutyKey)
 	w.twilio = newRouter(t, twilioKey)
+	w.telegram = newRouter(t, telegramKey)
 	// Env has one pool of trusted roots. The SMTP server's certificate is
 	// only in the pool it comes with (its own, unused by the server), so the
 	// pool is that one plus the certificate every httptest TLS server (the
@@ -75,6 +77,7 @@ func TestNotifiers(t *testing.T) {
 		SlackAPIURL:  w.slack.URL + "/api/",
 		PagerDutyURL: w.pagerduty.URL,
 		TwilioAPIURL: w.twilio.URL,
+		Endpoints:    map[string]string{telegram.Endpoint.Var: w.telegram.URL},
 		UserAgent:    "Herald/e2e",
 		RootCAs:      roots,
 	}})
@@ -321,4 +324,26 @@ func decode(t *testing.T, b []byte) map[string]any {
 func basicAuth(h http.Header) (user, pass string, ok bool) {
 	r := &http.Request{Header: h}
 	return r.BasicAuth()
+}
+
+// itoa writes a job or notifier id.
+func itoa(n int64) string { return fmt.Sprint(n) }
+
+// jobNotifications waits for the job's want notifications to be no longer
+// pending and returns them, oldest first.
+func (sc *scene) jobNotifications(job int64, want int) []map[string]any {
+	sc.t.Helper()
+	var results []any
+	if !heraldtest.Eventually(sc.t, wait, func() bool {
+		list := sc.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/jobs/%d/notifications/?order_by=id", job), nil)
+		results, _ = list["results"].([]any)
+		return len(results) >= want
+	}) || len(results) != want {
+		sc.t.Fatalf("job %d has %d notifications, want %d", job, len(results), want)
+	}
+	var out []map[string]any
+	for _, r := range results {
+		out = append(out, sc.waitNotification(id(r.(map[string]any))))
+	}
+	return out
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/herald-notify/herald/internal/service"
 	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/notify/notifytest"
+	"github.com/herald-notify/herald/notify/registry"
 )
 
 // AdminPassword is the admin's password in every test server.
@@ -67,6 +68,16 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.Env.Allow == nil {
 		opts.Env.Allow = notifytest.Loopback()
 	}
+	endpoints := map[string]string{}
+	for _, spec := range registry.Types() {
+		if e := spec.Endpoint; e != nil {
+			endpoints[e.Var] = "http://127.0.0.1:1"
+		}
+	}
+	for k, v := range opts.Env.Endpoints {
+		endpoints[k] = v
+	}
+	opts.Env.Endpoints = endpoints
 	d := opts.Delivery
 	if d.Policy.MaxAttempts == 0 {
 		d.Policy = deliver.Policy{MaxAttempts: 3, Base: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxRetryAfter: 2 * time.Second}

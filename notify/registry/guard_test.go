@@ -26,13 +26,25 @@ func TestEveryTypeIsGuarded(t *testing.T) {
 		"mattermost": {"mattermost_url": url},
 		"rocketchat": {"rocketchat_url": url},
 		"webhook":    {"url": url},
+		"teams":      {"url": url},
+		"discord":    {"url": url},
+		"googlechat": {"url": url},
+		"opsgenie":   {"api_key": "k", "api_url": url},
+		"ntfy":       {"url": url, "topic": "ops"},
+		"gotify":     {"url": url, "app_token": "a"},
 	}
 	trusted := map[string]map[string]any{
 		"slack":     {"token": "xoxb-1", "channels": []any{"#ops"}},
 		"pagerduty": {"service_key": "k", "client_name": "herald"},
 		"twilio":    {"account_sid": "AC1", "account_token": "t", "from_number": "+15550000000", "to_numbers": []any{"+15550000001"}},
+		"telegram":  {"bot_token": "1:t", "chat_ids": []any{"42"}},
 	}
-	env := notify.Env{SlackAPIURL: url, PagerDutyURL: url, TwilioAPIURL: url}
+	env := notify.Env{SlackAPIURL: url, PagerDutyURL: url, TwilioAPIURL: url, Endpoints: map[string]string{}}
+	for _, spec := range Types() {
+		if e := spec.Endpoint; e != nil {
+			env.Endpoints[e.Var] = url
+		}
+	}
 	for name, spec := range Types() {
 		t.Run(name, func(t *testing.T) {
 			raw, isGuarded := guarded[name]

@@ -7,12 +7,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/herald-notify/herald/notify"
 )
@@ -67,29 +65,9 @@ type sender struct {
 }
 
 func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
-	seen := make(map[string]bool, len(m.Done))
-	for _, n := range m.Done {
-		seen[n] = true
-	}
-	var res notify.Result
-	var failures []error
-	for _, to := range c.List("to_numbers") {
-		if seen[to] {
-			continue
-		}
-		seen[to] = true // a number listed twice gets one SMS
-		if err := ctx.Err(); err != nil {
-			failures = append(failures, notify.Transient(fmt.Errorf("twilio: %w", err), 0))
-			break
-		}
-		if err := s.sendOne(ctx, c, to, m.Subject); err != nil {
-			failures = append(failures, err)
-			continue
-		}
-		res.Sent++
-		res.Done = append(res.Done, to)
-	}
-	return res, worst(failures)
+	return notify.Each(ctx, c.List("to_numbers"), m.Done, func(to string) error {
+		return s.sendOne(ctx, c, to, m.Subject)
+	})
 }
 
 func (s *sender) sendOne(ctx context.Context, c notify.Config, to, text string) error {
@@ -114,30 +92,6 @@ func (s *sender) sendOne(ctx context.Context, c notify.Config, to, text string) 
 		return nil
 	}
 	return notify.StatusError(prefix, resp, describe(resp.StatusCode, body))
-}
-
-// worst folds the failures of several numbers into one error: transient when
-// any of them is worth a retry (waiting the longest Retry-After asked), since
-// the retry only texts the numbers not reached; permanent otherwise.
-func worst(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	transient := false
-	var after time.Duration
-	args := make([]any, len(errs))
-	for i, e := range errs {
-		args[i] = e
-		if class, ra := notify.Classify(e); class == notify.ClassTransient {
-			transient = true
-			after = max(after, ra)
-		}
-	}
-	err := fmt.Errorf(strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; "), args...)
-	if transient {
-		return notify.Transient(err, after)
-	}
-	return notify.Permanent(err)
 }
 
 // describe turns Twilio's error object into "code message", leaves any other

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -42,6 +43,10 @@ func testOpsgenie(t *testing.T, w *world) {
 		sc.attach(id(notifier), "notifiers_started")
 		sc.attach(id(notifier), "notifiers_success")
 		job := sc.launch()
+		// Herald promises no order between notifications: the close is
+		// reported once the started one has opened the alert.
+		sc.must(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/jobs/%d/", job), map[string]any{"status": "running"})
+		sc.waitNotification(id(sc.jobNotification(job)))
 		sc.finish(job, "successful", time.Time{}, time.Time{})
 		for _, n := range sc.jobNotifications(job, 2) {
 			check(t, n, outcome{status: "successful", attempts: 1, sent: 1})

@@ -1,6 +1,7 @@
 // Package message writes notification subjects and bodies: the defaults
-// (AWX's wording) and custom Jinja messages rendered in a bounded sandbox
-// around gonja, which on its own reads files, panics and never stops.
+// (AWX's wording) and custom messages in AWX's Jinja syntax, rendered by
+// a small evaluator of its own that stops when a budget of time, steps or
+// memory is spent.
 package message
 
 import (
@@ -52,8 +53,16 @@ func Test(notifierID int64, baseURL string) (subject, body string) {
 
 // Render returns the subject and body of a notification of the given
 // notifier type for the job and trigger, using the notifier's custom
-// messages where set and the defaults otherwise. It never fails: a template
-// that cannot render yields the error's text, as in AWX.
+// messages where set and the defaults otherwise. It never fails and each
+// message takes at most MessageBudget:
+//   - a template that cannot render (an error in it) yields the error's
+//     text, as in AWX;
+//   - a template that runs out of a budget (time, steps, memory, sizes),
+//     which on this job's data it may do though it passed validation,
+//     yields the default text, so the notification still says what
+//     happened: the subject gets a note saying why, an e-mail body
+//     starts with one; other bodies, whose receivers parse the default
+//     JSON, stay that JSON alone.
 func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, job *herald.Job, baseURL string) (subject, body string) {
 	subject = Subject(job, baseURL)
 	if notifierType == "email" {
@@ -67,23 +76,32 @@ func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, j
 	}
 	vars := jobVars(job, baseURL)
 	if custom.Message != nil {
-		subject = oneLine(renderOrError(*custom.Message, vars))
+		out, err := render(*custom.Message, vars, false)
+		switch {
+		case isLimit(err):
+			subject = oneLine(subject + " (custom message not used: " + err.Error() + ")")
+		case err != nil:
+			subject = oneLine(err.Error())
+		default:
+			subject = oneLine(out)
+		}
 	}
 	if custom.Body != nil {
-		body = renderOrError(*custom.Body, vars)
-		if strings.TrimSpace(body) == "" {
+		out, err := render(*custom.Body, vars, false)
+		switch {
+		case isLimit(err):
+			if notifierType == "email" {
+				body = "Custom body not used: " + err.Error() + "\n\n" + body
+			}
+		case err != nil:
+			body = err.Error()
+		case strings.TrimSpace(out) == "":
 			body = blankBody
+		default:
+			body = out
 		}
 	}
 	return subject, body
-}
-
-func renderOrError(src string, vars map[string]any) string {
-	out, err := render(src, vars, false)
-	if err != nil {
-		return err.Error()
-	}
-	return out
 }
 
 // oneLine makes a rendered message fit a subject line.

@@ -149,9 +149,9 @@ func TestRenderHostile(t *testing.T) {
 	}
 	// The caps, not the timer, must stop these; a long time bound keeps a
 	// slow machine (or -race) from turning a cap error into a timeout.
-	old := renderTimeout
-	renderTimeout = time.Minute
-	t.Cleanup(func() { renderTimeout = old })
+	old := renderBudget
+	renderBudget = time.Minute
+	t.Cleanup(func() { renderBudget = old })
 	hostname, _ := os.ReadFile("/etc/hostname")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,31 +172,5 @@ func TestRenderHostile(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestLoaderRefusesOtherNames(t *testing.T) {
-	l := rootLoader("root")
-	for _, name := range []string{"/etc/hostname", "etc/hostname", "../x", ""} {
-		if _, err := l.Read(name); err == nil {
-			t.Errorf("Read(%q) succeeded", name)
-		}
-		if _, err := l.Resolve(name); err == nil {
-			t.Errorf("Resolve(%q) succeeded", name)
-		}
-	}
-}
-
-func TestRenderTimeout(t *testing.T) {
-	old := renderTimeout
-	renderTimeout = 10 * time.Millisecond
-	release := make(chan struct{})
-	t.Cleanup(func() { renderTimeout = old; close(release) })
-	// A Go function in the context blocks until the test ends, standing in
-	// for a render that runs too long.
-	vars := map[string]any{"wait": func() string { <-release; return "late" }}
-	out, err := render("{{ wait() }}", vars, false)
-	if err == nil || !strings.Contains(err.Error(), "rendering took longer than 10ms") {
-		t.Errorf("render = %q, %v; want the time-bound error", out, err)
 	}
 }

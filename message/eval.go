@@ -47,7 +47,9 @@ type evaluator struct {
 	allocated int
 	written   int
 	depth     int
-	scopes    []map[string]any
+	vars      map[string]any // the job's variables
+	scopes    []*scope       // innermost last; the first holds top-level {% set %}
+	free      []*scope       // popped scopes, reused
 	out       *strings.Builder
 }
 
@@ -144,19 +146,59 @@ func (e *evaluator) capture(body []node) string {
 	return s
 }
 
-func (e *evaluator) push() map[string]any {
-	s := map[string]any{}
+// scope holds the names one block sets: few, so a slice beats a map.
+type scope struct {
+	names []string
+	vals  []any
+}
+
+func (s *scope) set(name string, v any) {
+	for i, n := range s.names {
+		if n == name {
+			s.vals[i] = v
+			return
+		}
+	}
+	s.names = append(s.names, name)
+	s.vals = append(s.vals, v)
+}
+
+func (s *scope) clear() {
+	clear(s.vals)
+	s.names, s.vals = s.names[:0], s.vals[:0]
+}
+
+func (e *evaluator) push() *scope {
+	var s *scope
+	if n := len(e.free); n > 0 {
+		s, e.free = e.free[n-1], e.free[:n-1]
+	} else {
+		s = &scope{}
+	}
 	e.scopes = append(e.scopes, s)
 	return s
 }
 
-func (e *evaluator) pop() { e.scopes = e.scopes[:len(e.scopes)-1] }
+func (e *evaluator) pop() {
+	s := e.scopes[len(e.scopes)-1]
+	s.clear()
+	e.scopes = e.scopes[:len(e.scopes)-1]
+	e.free = append(e.free, s)
+}
+
+func (e *evaluator) top() *scope { return e.scopes[len(e.scopes)-1] }
 
 func (e *evaluator) lookup(name string) any {
 	for i := len(e.scopes) - 1; i >= 0; i-- {
-		if v, ok := e.scopes[i][name]; ok {
-			return v
+		s := e.scopes[i]
+		for j := len(s.names) - 1; j >= 0; j-- {
+			if s.names[j] == name {
+				return s.vals[j]
+			}
 		}
+	}
+	if v, ok := e.vars[name]; ok {
+		return v
 	}
 	if g, ok := globals[name]; ok {
 		return g
@@ -195,17 +237,17 @@ func (e *evaluator) exec(n node) {
 			return
 		}
 		if n.names != nil {
-			e.bind(e.scopes[len(e.scopes)-1], n.names, v)
+			e.bind(e.top(), n.names, v)
 			return
 		}
-		e.scopes[len(e.scopes)-1][n.name] = v
+		e.top().set(n.name, v)
 	case *setBlockNode:
 		s := e.capture(n.body)
 		var v any = s
 		for _, f := range n.filters {
 			v = e.applyFilter(f, v)
 		}
-		e.scopes[len(e.scopes)-1][n.name] = v
+		e.top().set(n.name, v)
 	case *filterBlockNode:
 		var v any = e.capture(n.body)
 		for _, f := range n.filters {
@@ -220,7 +262,7 @@ func (e *evaluator) exec(n node) {
 		s := e.push()
 		defer e.pop()
 		for i, name := range n.names {
-			s[name] = vals[i]
+			s.set(name, vals[i])
 		}
 		e.run(n.body)
 	default:
@@ -251,25 +293,25 @@ func (e *evaluator) forLoop(n *forNode) {
 		items = kept
 	}
 	if len(items) == 0 {
-		clear(scope)
+		scope.clear()
 		e.run(n.orElse)
 		return
 	}
 	loop := &loopInfo{items: items}
 	for i, it := range items {
 		e.step(1)
-		clear(scope) // a {% set %} in the body lasts one iteration, as in Jinja
+		scope.clear() // a {% set %} in the body lasts one iteration, as in Jinja
 		loop.index = i
-		scope["loop"] = loop
+		scope.set("loop", loop)
 		e.bind(scope, n.targets, it)
 		e.run(n.body)
 	}
 }
 
 // bind assigns a loop item to the loop's names, unpacking pairs.
-func (e *evaluator) bind(scope map[string]any, targets []string, item any) {
+func (e *evaluator) bind(scope *scope, targets []string, item any) {
 	if len(targets) == 1 {
-		scope[targets[0]] = item
+		scope.set(targets[0], item)
 		return
 	}
 	l, ok := item.([]any)
@@ -277,7 +319,7 @@ func (e *evaluator) bind(scope map[string]any, targets []string, item any) {
 		e.fail("cannot unpack %s into %d names", typeName(item), len(targets))
 	}
 	for i, t := range targets {
-		scope[t] = l[i]
+		scope.set(t, l[i])
 	}
 }
 

@@ -149,8 +149,8 @@ func (e *evaluator) applyFilter(f *filterExpr, in any) any {
 func strFilter(f func(string) string) filterFunc {
 	return func(e *evaluator, in any, _ *params) any {
 		s := e.str(in)
-		e.newString(len(s) + len(s)/2) // case changes can grow UTF-8 text
-		out := f(s)
+		e.work(len(s))
+		out := f(s) // at most 3 times its input, itself at most MaxValueSize
 		e.newString(len(out))
 		return out
 	}

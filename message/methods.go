@@ -93,16 +93,12 @@ func (e *evaluator) strMethod(s, name string, p *params) any {
 	}
 	switch name {
 	case "upper":
-		e.newString(len(s) + len(s)/2)
 		return grow(strings.ToUpper(s))
 	case "lower":
-		e.newString(len(s) + len(s)/2)
 		return grow(strings.ToLower(s))
 	case "title":
-		e.newString(len(s) + len(s)/2)
 		return grow(title(s))
 	case "capitalize":
-		e.newString(len(s) + len(s)/2)
 		return grow(capitalize(s))
 	case "strip":
 		if c, ok := chars(); ok {

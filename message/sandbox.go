@@ -85,17 +85,17 @@ func renderContext(ctx context.Context, src string, vars map[string]any, strict 
 		return "", err
 	}
 	e := &evaluator{ctx: ctx, strict: strict, out: &strings.Builder{}}
-	globalScope := map[string]any{}
+	e.vars = make(map[string]any, len(vars))
 	for k, v := range vars {
-		globalScope[k] = fromGo(v)
+		e.vars[k] = fromGo(v)
 	}
-	e.scopes = []map[string]any{globalScope, {}}
+	e.push()
 	defer func() {
 		if p := recover(); p != nil {
 			re, ok := p.(renderError)
 			if !ok {
 				// A bug in the evaluator: the message says so, the process lives on.
-				re = renderError{fmt.Errorf("template failed: %v", p)}
+				re = renderError{internalError{p}}
 			}
 			out, err = "", shortError{re.err}
 		}
@@ -103,6 +103,12 @@ func renderContext(ctx context.Context, src string, vars map[string]any, strict 
 	e.run(body)
 	return e.out.String(), nil
 }
+
+// internalError is a panic of the evaluator itself, never of a template;
+// the fuzz tests look for it.
+type internalError struct{ cause any }
+
+func (e internalError) Error() string { return fmt.Sprintf("template failed: %v", e.cause) }
 
 // isLimit reports whether err is a budget the render ran out of.
 func isLimit(err error) bool {

@@ -571,7 +571,15 @@ func (p *parser) primary() expr {
 }
 
 func (p *parser) postfix(e expr) expr {
+	// Each attribute, item or call nests the expression one level deeper
+	// for the evaluator, which walks it recursively.
+	depth := p.depth
+	defer func() { p.depth = depth }()
 	for {
+		p.depth++
+		if p.depth > maxNesting {
+			p.failAt(p.peek(), "template nests deeper than %d levels", maxNesting)
+		}
 		switch {
 		case p.isOp("."):
 			p.next()

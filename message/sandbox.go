@@ -84,8 +84,14 @@ func renderContext(ctx context.Context, src string, vars map[string]any, strict 
 	if err != nil {
 		return "", err
 	}
-	e := &evaluator{ctx: ctx, strict: strict, out: &strings.Builder{}}
-	e.vars = make(map[string]any, len(vars))
+	out, _, err = execute(ctx, body, vars, strict)
+	return out, err
+}
+
+// execute runs a parsed template; the evaluator it returns tells the
+// fuzz tests what the render spent.
+func execute(ctx context.Context, body []node, vars map[string]any, strict bool) (out string, e *evaluator, err error) {
+	e = &evaluator{ctx: ctx, strict: strict, out: &strings.Builder{}, vars: make(map[string]any, len(vars))}
 	for k, v := range vars {
 		e.vars[k] = fromGo(v)
 	}
@@ -101,7 +107,7 @@ func renderContext(ctx context.Context, src string, vars map[string]any, strict 
 		}
 	}()
 	e.run(body)
-	return e.out.String(), nil
+	return e.out.String(), e, nil
 }
 
 // internalError is a panic of the evaluator itself, never of a template;

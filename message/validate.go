@@ -91,7 +91,17 @@ func checkTemplate(event, kind, src string, vars map[string]any) string {
 	case errors.As(err, &undef):
 		return fmt.Sprintf("Field '%s' unavailable", undef.name)
 	}
-	return fmt.Sprintf("Unable to render message '%s': %s", src, oneLine(err.Error()))
+	return fmt.Sprintf("Unable to render message '%s': %s", quoted(src), oneLine(err.Error()))
+}
+
+// maxQuoted bounds how much of a template a problem quotes.
+const maxQuoted = 200
+
+func quoted(src string) string {
+	if len(src) <= maxQuoted {
+		return src
+	}
+	return strings.ToValidUTF8(src[:maxQuoted], "") + "…"
 }
 
 // Parse decodes the raw `messages` field, reporting wrong shapes with AWX's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // The evaluator walks a parsed template in the caller's goroutine. Every
@@ -574,12 +575,14 @@ func (e *evaluator) getItem(obj, key any) any {
 	case string:
 		if i, ok := asIndex(key); ok {
 			e.work(len(o))
-			r := []rune(o)
 			if i < 0 {
-				i += len(r)
+				i += utf8.RuneCountInString(o)
 			}
-			if i >= 0 && i < len(r) {
-				return string(r[i])
+			for j, r := range o {
+				if i == 0 {
+					return o[j : j+utf8.RuneLen(r)]
+				}
+				i--
 			}
 		}
 	case undefined:
@@ -640,7 +643,7 @@ func (e *evaluator) slice(x *sliceExpr) any {
 	var l []any
 	switch o := obj.(type) {
 	case string:
-		e.work(len(o))
+		e.alloc(4 * len(o))
 		s = []rune(o)
 		n = len(s)
 	case []any:

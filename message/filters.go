@@ -676,6 +676,7 @@ func (e *evaluator) replace(s, old, new string, count int) string {
 
 func filterReverse(e *evaluator, in any, _ *params) any {
 	if s, ok := in.(string); ok {
+		e.alloc(4 * len(s))
 		r := []rune(s)
 		e.newString(len(s))
 		slices.Reverse(r)
@@ -786,7 +787,10 @@ func filterTruncate(e *evaluator, in any, p *params) any {
 	killwords := e.argBool(p, 1, "killwords", false)
 	end := e.argStr(p, 2, "end", "...")
 	leeway := int(e.argInt(p, 3, "leeway", 5))
-	e.work(len(s))
+	if utf8.RuneCountInString(s) <= length+leeway {
+		return s
+	}
+	e.alloc(4 * len(s))
 	r := []rune(s)
 	if len(r) <= length+leeway {
 		return s
@@ -847,12 +851,19 @@ func filterURLEncode(e *evaluator, in any, _ *params) any {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
-var words = regexp.MustCompile(`\w+`)
-
+// filterWordcount counts runs of word characters, as Jinja's \w+.
 func filterWordcount(e *evaluator, in any, _ *params) any {
 	s := e.str(in)
-	e.work(len(s) * 4)
-	return int64(len(words.FindAllStringIndex(s, -1)))
+	e.work(len(s))
+	n, inWord := int64(0), false
+	for _, r := range s {
+		w := r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+		if w && !inWord {
+			n++
+		}
+		inWord = w
+	}
+	return n
 }
 
 // toJSON is tojson (sorted keys, HTML-safe, Python's separators) or

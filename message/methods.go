@@ -120,7 +120,7 @@ func (e *evaluator) strMethod(s, name string, p *params) any {
 		limit := int(e.argInt(p, 1, "maxsplit", -1))
 		var parts []string
 		if !hasSep || sep == nil {
-			e.newList(len(s)/2 + 1)
+			e.newList(countFields(s))
 			parts = strings.Fields(s)
 			if limit >= 0 && len(parts) > limit+1 {
 				// Python keeps the rest, whitespace included; close enough for messages.
@@ -219,6 +219,19 @@ func (e *evaluator) strMethod(s, name string, p *params) any {
 	}
 	e.fail("'str' object has no method '%s'", name)
 	return nil
+}
+
+// countFields is len(strings.Fields(s)) without building them.
+func countFields(s string) int {
+	n, inField := 0, false
+	for _, r := range s {
+		f := !unicode.IsSpace(r)
+		if f && !inField {
+			n++
+		}
+		inField = f
+	}
+	return n
 }
 
 func runeIndex(s string, byteIndex int) int {

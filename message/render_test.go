@@ -214,11 +214,9 @@ func TestRenderTimeBudget(t *testing.T) {
 	src := "{% for i in range(100000) %}{% for j in range(9) %}{{ j }}{% endfor %}{% endfor %}"
 	start := time.Now()
 	_, err := render(src, nil, false)
-	if !errors.Is(err, errTime) && !errors.Is(err, errSteps) {
-		t.Fatalf("render = %v, want the time budget's error", err)
-	}
+	// A million steps take tens of milliseconds: the clock stops this first.
 	if !errors.Is(err, errTime) {
-		t.Skipf("this machine ran %d steps within %s", maxSteps, renderBudget)
+		t.Fatalf("render = %v, want the time budget's error", err)
 	}
 	t.Logf("stopped after %s", time.Since(start))
 }

@@ -653,6 +653,7 @@ func (e *evaluator) slice(x *sliceExpr) any {
 		e.use(obj)
 		e.fail("'%s' object is not subscriptable", typeName(obj))
 	}
+	e.alloc(8 * n) // the indices picked
 	idx := pySliceIndices(n, start, stop, step, hasStart, hasStop)
 	if _, isStr := obj.(string); isStr {
 		e.newString(len(idx) * 4)

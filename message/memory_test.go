@@ -82,6 +82,7 @@ func TestRenderMemoryBounded(t *testing.T) {
 		{"nested list compared", nested + "{% set b = ns.a %}{{ ns.a == b }}", errSteps.Error()},
 		{"nested list searched", nested + "{{ ns.a in [1, ns.a] }}", errSteps.Error()},
 		{"nested list encoded", nested + "{{ ns.a | tojson }}", errValueSize.Error()},
+		{"empty list times a billion, a thousand times", "{% for i in range(1000) %}{% set a = [] * 1000000000 %}{% endfor %}{{ 'x' * 1000000000 }}", errValueSize.Error()},
 		{"list times a billion", "{% set a = [1] * 1000000000 %}{{ 'x' * 1000000000 }}", errItems.Error()},
 		// A loop's {% set %} stays in the loop; a namespace outlives it.
 		{"list built by loops", "{% set ns = namespace(l=['x' * 1000]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | join }}", errItems.Error()},

@@ -511,6 +511,9 @@ func (e *evaluator) repeat(v any, n int64) (any, bool) {
 		e.newString(len(v) * int(n))
 		return strings.Repeat(v, int(n)), true
 	case []any:
+		if len(v) == 0 {
+			return []any{}, true // nothing to repeat, however often
+		}
 		if n > 0 && int64(len(v)) > maxItems/n {
 			e.limit(errItems)
 		}

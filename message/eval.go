@@ -578,11 +578,12 @@ func (e *evaluator) getItem(obj, key any) any {
 			if i < 0 {
 				i += utf8.RuneCountInString(o)
 			}
-			for j, r := range o {
+			for j := 0; j < len(o); i-- {
+				_, w := utf8.DecodeRuneInString(o[j:]) // 1 for a byte that is not UTF-8
 				if i == 0 {
-					return o[j : j+utf8.RuneLen(r)]
+					return o[j : j+w]
 				}
-				i--
+				j += w
 			}
 		}
 	case undefined:

@@ -795,7 +795,7 @@ func filterTruncate(e *evaluator, in any, p *params) any {
 	if len(r) <= length+leeway {
 		return s
 	}
-	cut := max(length-utf8.RuneCountInString(end), 0)
+	cut := min(max(length-utf8.RuneCountInString(end), 0), len(r)) // leeway may be negative
 	if killwords {
 		return string(r[:cut]) + end
 	}

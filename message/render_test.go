@@ -252,3 +252,19 @@ func TestRenderSlots(t *testing.T) {
 		t.Errorf("subject = %q, want %q", subject, want)
 	}
 }
+
+// TestRenderOddArguments are inputs the fuzzers found or could find:
+// each renders or fails as a template error, never inside the evaluator.
+func TestRenderOddArguments(t *testing.T) {
+	for src, want := range map[string]string{
+		"{{ 'abc' | truncate(5, false, '', -3) }}": "abc",
+		"{{ '\xc3'[0] }}":                          "\xc3",
+		"{{ ([] * 1000000000) | length }}":         "0",
+		"{{ 'abc'[1:100:2] }}{{ 'abc'[-100:] }}":   "babc",
+	} {
+		got, err := render(src, nil, false)
+		if err != nil || got != want {
+			t.Errorf("render(%q) = %q, %v; want %q", src, got, err, want)
+		}
+	}
+}

@@ -76,32 +76,44 @@ func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, j
 	}
 	vars := jobVars(job, baseURL)
 	if custom.Message != nil {
-		out, err := render(*custom.Message, vars, false)
-		switch {
-		case isLimit(err):
-			subject = oneLine(subject + " (custom message not used: " + err.Error() + ")")
-		case err != nil:
-			subject = oneLine(err.Error())
-		default:
-			subject = oneLine(out)
-		}
+		subject = customSubject(*custom.Message, vars, subject)
 	}
 	if custom.Body != nil {
-		out, err := render(*custom.Body, vars, false)
-		switch {
-		case isLimit(err):
-			if notifierType == "email" {
-				body = "Custom body not used: " + err.Error() + "\n\n" + body
-			}
-		case err != nil:
-			body = err.Error()
-		case strings.TrimSpace(out) == "":
+		body = customBody(*custom.Body, vars, body, notifierType == "email")
+		if strings.TrimSpace(body) == "" {
 			body = blankBody
-		default:
-			body = out
 		}
 	}
 	return subject, body
+}
+
+// customSubject renders a custom subject. An error in it becomes the
+// text, as in AWX; a budget spent leaves the default, def, with a note.
+func customSubject(src string, vars map[string]any, def string) string {
+	out, err := render(src, vars, false)
+	switch {
+	case isLimit(err):
+		return oneLine(def + " (custom message not used: " + err.Error() + ")")
+	case err != nil:
+		return oneLine(err.Error())
+	}
+	return oneLine(out)
+}
+
+// customBody renders a custom body as customSubject does; the note goes
+// before a text body, and a JSON one, which receivers parse, stays the
+// default alone.
+func customBody(src string, vars map[string]any, def string, text bool) string {
+	out, err := render(src, vars, false)
+	switch {
+	case isLimit(err) && text:
+		return "Custom body not used: " + err.Error() + "\n\n" + def
+	case isLimit(err):
+		return def
+	case err != nil:
+		return err.Error()
+	}
+	return out
 }
 
 // oneLine makes a rendered message fit a subject line.

@@ -139,6 +139,12 @@ func TestHostileTemplatesBounded(t *testing.T) {
 			}
 		})
 	}
+	defer func() {
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+			t.Logf("process peak RSS %d MiB", ru.Maxrss>>10)
+		}
+	}()
 	for _, f := range families {
 		for _, n := range sizes {
 			src := f.src(n)

@@ -31,8 +31,10 @@ func approvalVars(a *herald.Approval, wf *herald.Job, baseURL string) map[string
 func Approval(notifierType string, msgs herald.Messages, a *herald.Approval, wf *herald.Job, baseURL string) (subject, body string) {
 	vars := approvalVars(a, wf, baseURL)
 	subject = strings.Replace(strings.Replace(approvalWords[a.Event()], "%s", a.Name, 1), "%s", vars["workflow_url"].(string), 1)
+	text := false
 	switch notifierType {
 	case "email", "pagerduty", "grafana":
+		text = true
 		body = subject + "\n\n" + vars["job_metadata"].(string)
 	default:
 		b, _ := json.Marshal(map[string]string{"body": subject})
@@ -43,10 +45,10 @@ func Approval(notifierType string, msgs herald.Messages, a *herald.Approval, wf 
 		return subject, body
 	}
 	if custom.Message != nil {
-		subject = oneLine(renderOrError(*custom.Message, vars))
+		subject = customSubject(*custom.Message, vars, subject)
 	}
 	if custom.Body != nil {
-		body = renderOrError(*custom.Body, vars)
+		body = customBody(*custom.Body, vars, body, text)
 	}
 	return subject, body
 }

@@ -55,8 +55,9 @@ func hostCounts(c *herald.HostCounts) map[string]any {
 	}
 }
 
-// summaryFields always holds every object, empty when unknown, for the same
-// reason as hostCounts: gonja fails on a.b.c when b is missing.
+// summaryFields always holds every object, empty when unknown, as
+// hostCounts: a.b.c then reads the same on the stub job, where validation
+// is strict, and on any real job.
 func summaryFields(job *herald.Job) map[string]any {
 	ref := func(id *int64, name string) map[string]any {
 		m := map[string]any{}

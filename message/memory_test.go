@@ -57,16 +57,17 @@ func maxU(a, b uint64) uint64 {
 	return b
 }
 
-// TestRenderMemoryBounded feeds templates that would build gigabytes: each
-// must end with the limit's error while the heap stays small. Without the
-// limits each allocates at least 1 GiB, so the TotalAlloc bound fails
-// even when a sample misses the peak. Not parallel: it reads the whole
-// process's heap.
+// TestRenderMemoryBounded feeds templates that would build gigabytes or
+// run for hours: each must end with the limit's error while the heap stays
+// small. Without the limits each allocates at least 1 GiB, so the
+// TotalAlloc bound fails even when a sample misses the peak. Not parallel:
+// it reads the whole process's heap.
 func TestRenderMemoryBounded(t *testing.T) {
-	old := renderTimeout
-	renderTimeout = time.Minute // the caps, not the timer, must stop these
-	t.Cleanup(func() { renderTimeout = old })
+	old := renderBudget
+	renderBudget = time.Minute // the step and byte limits, not the clock, must stop these
+	t.Cleanup(func() { renderBudget = old })
 	double := func(stmt string, n int) string { return strings.Repeat(stmt, n) }
+	nested := "{% set ns = namespace(a=['xxxxxxxx']) %}" + double("{% set ns.a = [ns.a, ns.a] %}", 40)
 	tests := []struct {
 		name, template, want string
 	}{
@@ -75,44 +76,48 @@ func TestRenderMemoryBounded(t *testing.T) {
 		{"string times a billion", "{{ 'x' * 1000000000 }}", errValueSize.Error()},
 		{"string times a computed billion", "{{ 'x' * (10 ** 9) | int }}", errValueSize.Error()},
 		{"string times a length", "{% set n = 'x' * 100000 %}{{ 'x' * (n | length) * (n | length) }}", errValueSize.Error()},
-		{"list doubled 40 times", "{% set a = ['x' * 1000, 2, 3] %}" + double("{% set a = a + a %}", 40) + "{{ a | length }}", errValueSize.Error()},
-		{"list nested 40 times", "{% set a = ['xxxxxxxx'] %}" + double("{% set a = [a, a] %}", 40) + "{{ a }}", errValueSize.Error()},
-		{"nested list joined", "{% set a = ['xxxxxxxx'] %}" + double("{% set a = [a, a] %}", 40) + "{{ a | join(',') }}", errValueSize.Error()},
-		{"nested list compared", "{% set a = ['x'] %}" + double("{% set a = [a, a] %}", 40) + "{{ 'x' < a }}", errValueSize.Error()},
-		{"nested list as dict key", "{% set a = ['x'] %}" + double("{% set a = [a, a] %}", 40) + "{{ {a: 1}['k'] }}", errValueSize.Error()},
-		{"nested list method", "{% set a = ['x'] %}" + double("{% set a = [a, a] %}", 40) + "{{ a.copy() }}", errValueSize.Error()},
-		{"list times a billion", "{% set a = [1] * 1000000000 %}{{ 'x' * 1000000000 }}", errValueSize.Error()},
-		// A loop's {% set %} stays in the loop; a dict item outlives it.
-		{"list built by loops", "{% set j = job %}{% set j['l'] = ['x' * 1000] %}{% for i in range(40) %}{% set j['l'] = j['l'] + j['l'] %}{% endfor %}{{ j['l'] | join }}", errValueSize.Error()},
+		{"list doubled 40 times", "{% set a = ['x' * 1000, 2, 3] %}" + double("{% set a = a + a %}", 40) + "{{ a | length }}", errItems.Error()},
+		{"list nested 40 times", nested + "{{ ns.a }}", errValueSize.Error()},
+		{"nested list joined", nested + "{{ ns.a | join(',') }}", errValueSize.Error()},
+		{"nested list compared", nested + "{% set b = ns.a %}{{ ns.a == b }}", errSteps.Error()},
+		{"nested list searched", nested + "{{ ns.a in [1, ns.a] }}", errSteps.Error()},
+		{"nested list encoded", nested + "{{ ns.a | tojson }}", errValueSize.Error()},
+		{"empty list times a billion, a thousand times", "{% for i in range(1000) %}{% set a = [] * 1000000000 %}{% endfor %}{{ 'x' * 1000000000 }}", errValueSize.Error()},
+		{"list times a billion", "{% set a = [1] * 1000000000 %}{{ 'x' * 1000000000 }}", errItems.Error()},
+		// A loop's {% set %} stays in the loop; a namespace outlives it.
+		{"list built by loops", "{% set ns = namespace(l=['x' * 1000]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | join }}", errItems.Error()},
 		{"join by itself", "{% set a = 'x' * 100000 %}{{ [a, a, a, a, a, a, a, a, a, a, a] | join(a) }}", errValueSize.Error()},
-		{"nested joins", "{% set j = job %}{% set j['s'] = 'x' * 10 %}{% for i in range(20) %}{% set j['s'] = [j['s'], j['s'], j['s']] | join(j['s']) %}{% endfor %}{{ j['s'] }}", errValueSize.Error()},
+		{"nested joins", "{% set ns = namespace(s='x' * 10) %}{% for i in range(20) %}{% set ns.s = [ns.s, ns.s, ns.s] | join(ns.s) %}{% endfor %}{{ ns.s }}", errValueSize.Error()},
 		{"str.join by itself", "{% set a = 'x' * 100000 %}{{ a.join([a, a, a, a, a, a, a, a, a, a, a]) }}", errValueSize.Error()},
 		{"replace every gap", "{% set a = 'x' * 100000 %}{{ a | replace('', a) }}", errValueSize.Error()},
 		{"replace method", "{% set a = 'x' * 100000 %}{{ a.replace('x', a) }}", errValueSize.Error()},
 		{"indent every line", "{% set a = 'x\n' * 100000 %}{{ a | indent(10000) }}", errValueSize.Error()},
 		{"indent by a string", "{% set a = 'x\n' * 100000 %}{{ a | indent(a) }}", errValueSize.Error()},
-		{"format widths", "{{ ('%1000000d' * 1000) | format(1) }}", errValueSize.Error()},
-		{"expand tabs", "{% set a = '\t' * 100000 %}{{ a.expandtabs('', 10000) }}", errValueSize.Error()},
+		{"format widths", "{{ ('%1000000d' * 1000) | format(1) }}", errArgument.Error()},
+		{"tabs widened", "{% set a = '\t' * 100000 %}{{ a | replace('\t', ' ' * 10000) }}", errValueSize.Error()},
 		{"tojson indent", "{{ range(100000) | list | tojson(indent=10000) }}", errValueSize.Error()},
 		{"string to list", "{% set a = 'x' * 1000000 %}{{ a | list | length }}", errItems.Error()},
 		{"string split", "{% set a = 'x,' * 500000 %}{{ a.split(',') | length }}", errItems.Error()},
-		{"loop over a long string", "{% for c in 'x' * 1000000 %}{% endfor %}", errIterations.Error()},
-		{"macro captures", "{% macro m() %}{% for i in range(100000) %}{{ 'x' * 10000 }}{% endfor %}{% endmacro %}{{ m() | length }}", errWritten.Error()},
-		{"set block captures", "{% set s %}{% for i in range(100000) %}{{ 'x' * 10000 }}{% endfor %}{% endset %}{{ s | length }}", errWritten.Error()},
-		{"filter block captures", "{% filter upper %}{% for i in range(100000) %}{{ 'x' * 10000 }}{% endfor %}{% endfilter %}", errWritten.Error()},
-		{"cyclic dict printed", "{% set j = job %}{% set j['x'] = j %}{{ job }}", errValueSize.Error()},
+		{"loop over a long string", "{% for c in 'x' * 1000000 %}{% endfor %}", errItems.Error()},
+		{"captures in a loop", "{% for i in range(1000) %}{% set s %}{{ 'x' * 1000000 }}{% endset %}{% endfor %}", errWritten.Error()},
+		{"set block captures", "{% set s %}{% for i in range(100000) %}{{ 'x' * 10000 }}{% endfor %}{% endset %}{{ s | length }}", errOutput.Error()},
+		{"filter block captures", "{% filter upper %}{% for i in range(100000) %}{{ 'x' * 10000 }}{% endfor %}{% endfilter %}", errOutput.Error()},
+		{"upper of a megabyte in a loop", "{% set s = 'a' * 1000000 %}{% for i in range(100000) %}{% set t = s.upper() %}{% endfor %}", errMemory.Error()},
+		{"scan of a megabyte in a loop", "{% set s = 'a' * 1000000 %}{% for i in range(100000) %}{% set t = s.count('b') %}{% endfor %}", errSteps.Error()},
 	}
+	job := playbookJob()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var subject, body string
 			peak, total := peakHeap(t, func() {
 				msgs := herald.Messages{"error": {Message: str(tt.template), Body: str(tt.template)}}
-				subject, body = Render("webhook", msgs, herald.TriggerError, playbookJob(), base)
+				subject, body = Render("email", msgs, herald.TriggerError, job, base)
 			})
-			for _, got := range []string{subject, body} {
-				if !strings.Contains(got, tt.want) {
-					t.Errorf("got %.300q, want it to contain %q", got, tt.want)
-				}
+			if want := Subject(job, base) + " (custom message not used: " + tt.want + ")"; subject != want {
+				t.Errorf("subject = %.300q, want %q", subject, want)
+			}
+			if !strings.HasPrefix(body, "Custom body not used: "+tt.want+"\n\n") {
+				t.Errorf("body = %.300q, want the note %q", body, tt.want)
 			}
 			if peak > 64<<20 {
 				t.Errorf("heap grew by %d MiB", peak>>20)
@@ -140,7 +145,9 @@ func TestRenderMemoryBounded(t *testing.T) {
 // TestRenderLargeButAllowed checks the limits leave room: values and
 // output up to their caps still render.
 func TestRenderLargeButAllowed(t *testing.T) {
-	t.Parallel()
+	old := renderBudget
+	renderBudget = time.Minute
+	t.Cleanup(func() { renderBudget = old })
 	tests := []struct {
 		name, template string
 		wantLen        int
@@ -149,8 +156,10 @@ func TestRenderLargeButAllowed(t *testing.T) {
 		{"output at the cap", "{{ 'x' * 1048576 }}", 1 << 20},
 		{"doubling 10 times", "{% set a = 'x' * 1000 %}" + strings.Repeat("{% set a = a ~ a %}", 10) + "{{ a | length }}", 7},
 		{"long list joined", "{{ range(100000) | join(',') | length }}", 6},
-		{"list joined", "{{ (['abc'] * 3) }}{{ ['a', 'b'] + ['c'] }}", len("0['a', 'b', 'c']")},
-		{"macro output", "{% macro m() %}{% for i in range(1000) %}{{ 'x' * 1000 }}{% endfor %}{% endmacro %}{{ m() | length }}", 7},
+		{"lists repeated and added", "{{ (['abc'] * 3) }}{{ ['a', 'b'] + ['c'] }}", len("['abc', 'abc', 'abc']['a', 'b', 'c']")},
+		{"captured output", "{% set s %}{% for i in range(1000) %}{{ 'x' * 1000 }}{% endfor %}{% endset %}{{ s | length }}", 7},
+		{"a loop over every host", "{% for i in range(20000) %}{{ i }}{% endfor %}", 88890},
+		{"a megabyte upper-cased a few times", "{% set s = 'a' * 1000000 %}{% for i in range(10) %}{% set t = s.upper() %}{% endfor %}{{ s.upper() | length }}", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

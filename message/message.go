@@ -1,6 +1,7 @@
 // Package message writes notification subjects and bodies: the defaults
-// (AWX's wording) and custom Jinja messages rendered in a bounded sandbox
-// around gonja, which on its own reads files, panics and never stops.
+// (AWX's wording) and custom messages in AWX's Jinja syntax, rendered by
+// a small evaluator of its own that stops when a budget of time, steps or
+// memory is spent.
 package message
 
 import (
@@ -52,8 +53,16 @@ func Test(notifierID int64, baseURL string) (subject, body string) {
 
 // Render returns the subject and body of a notification of the given
 // notifier type for the job and trigger, using the notifier's custom
-// messages where set and the defaults otherwise. It never fails: a template
-// that cannot render yields the error's text, as in AWX.
+// messages where set and the defaults otherwise. It never fails and each
+// message takes at most MessageBudget:
+//   - a template that cannot render (an error in it) yields the error's
+//     text, as in AWX;
+//   - a template that runs out of a budget (time, steps, memory, sizes),
+//     which on this job's data it may do though it passed validation,
+//     yields the default text, so the notification still says what
+//     happened: the subject gets a note saying why, an e-mail body
+//     starts with one; other bodies, whose receivers parse the default
+//     JSON, stay that JSON alone.
 func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, job *herald.Job, baseURL string) (subject, body string) {
 	subject = Subject(job, baseURL)
 	if notifierType == "email" {
@@ -67,10 +76,10 @@ func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, j
 	}
 	vars := jobVars(job, baseURL)
 	if custom.Message != nil {
-		subject = oneLine(renderOrError(*custom.Message, vars))
+		subject = customSubject(*custom.Message, vars, subject)
 	}
 	if custom.Body != nil {
-		body = renderOrError(*custom.Body, vars)
+		body = customBody(*custom.Body, vars, body, notifierType == "email")
 		if strings.TrimSpace(body) == "" {
 			body = blankBody
 		}
@@ -78,9 +87,30 @@ func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, j
 	return subject, body
 }
 
-func renderOrError(src string, vars map[string]any) string {
+// customSubject renders a custom subject. An error in it becomes the
+// text, as in AWX; a budget spent leaves the default, def, with a note.
+func customSubject(src string, vars map[string]any, def string) string {
 	out, err := render(src, vars, false)
-	if err != nil {
+	switch {
+	case isLimit(err):
+		return oneLine(def + " (custom message not used: " + err.Error() + ")")
+	case err != nil:
+		return oneLine(err.Error())
+	}
+	return oneLine(out)
+}
+
+// customBody renders a custom body as customSubject does; the note goes
+// before a text body, and a JSON one, which receivers parse, stays the
+// default alone.
+func customBody(src string, vars map[string]any, def string, text bool) string {
+	out, err := render(src, vars, false)
+	switch {
+	case isLimit(err) && text:
+		return "Custom body not used: " + err.Error() + "\n\n" + def
+	case isLimit(err):
+		return def
+	case err != nil:
 		return err.Error()
 	}
 	return out

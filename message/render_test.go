@@ -1,6 +1,8 @@
 package message
 
 import (
+	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -69,9 +71,9 @@ func TestRenderCustom(t *testing.T) {
 			wantSubject: "none FAILED a, b 4",
 		},
 		{
-			name:        "tojson",
+			name:        "tojson as Jinja's",
 			message:     "{{ job.summary_fields.inventory | tojson }}",
-			wantSubject: `{"id":3,"name":"Demo Inventory"}`,
+			wantSubject: `{"id": 3, "name": "Demo Inventory"}`,
 		},
 		{
 			name:        "loop",
@@ -125,47 +127,74 @@ func TestRenderCustom(t *testing.T) {
 }
 
 // TestRenderHostile checks that hostile templates end quickly with an error
-// text in place of the message, read no file and never crash.
+// text in place of the message, read no file and never crash. Templates
+// that run out of a budget leave the default message with a note instead.
 func TestRenderHostile(t *testing.T) {
 	tests := []struct {
 		name, template, want string
+		limit                bool // a budget: the default text, with a note
 	}{
-		{"include a file", "{% include '/etc/hostname' %}", "ControlStructure 'include' not found"},
-		{"import a file", "{% import '/etc/passwd' as p %}", "ControlStructure 'import' not found"},
-		{"extends a file", "{% extends '/etc/passwd' %}", "ControlStructure 'extends' not found"},
-		{"range too long", "{% for i in range(10000000) %}x{% endfor %}", "range() produces more than 100000 items"},
-		{"range of a float", "{% for i in range(10**7) %}x{% endfor %}", "range() arguments must be integers"},
-		{"range total", "{% set a = range(100000) %}{% set b = range(100000) %}{{ b | length }}", "range() calls produce more than 150000 items in all"},
-		{"nested loops", "{% for i in range(100000) %}{% for j in [1, 2] %}{% endfor %}{% endfor %}", "template runs more than 150000 loop iterations"},
-		{"panic in gonja", "{{ '%s-%d' % (job.name, job.id) }}", "template failed: runtime error: integer divide by zero"},
-		{"huge output", "{% for i in range(20000) %}{{ 'x' * 100 }}{% endfor %}", "rendered text is larger than 1048576 bytes"},
-		{"huge padding filter", "{{ job.name | center(1000000000) }}", "a numeric argument is too large"},
-		{"huge padding method", "{{ job.name.ljust(1000000000) }}", "a numeric argument is too large"},
-		{"recursive macro", "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "macros nest deeper than 100 calls"},
-		{"recursive loop", "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", "recursive loops are not allowed"},
-		{"mutating a list", "{% set l = [1] %}{{ l.append(2) }}", "unknown method 'append'"},
-		{"mutating a dict", "{% set d = {} %}{{ d.update({'a': 1}) }}", "unknown method 'update'"},
-		{"template too large", strings.Repeat("x", MaxTemplateSize+1), "template is larger than 65536 bytes"},
+		{"include a file", "{% include '/etc/hostname' %}", "statement 'include' is not allowed in a message", false},
+		{"import a file", "{% import '/etc/passwd' as p %}", "statement 'import' is not allowed in a message", false},
+		{"extends a file", "{% extends '/etc/passwd' %}", "statement 'extends' is not allowed in a message", false},
+		{"macro", "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "statement 'macro' is not allowed in a message", false},
+		{"recursive loop", "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", "recursive loops are not allowed", false},
+		{"range too long", "{% for i in range(10000000) %}x{% endfor %}", "range() produces more than 100000 items", true},
+		{"range of a float", "{% for i in range(10.0**7) %}x{% endfor %}", "range() arguments must be integers", false},
+		{"nested loops", "{% for i in range(100000) %}{% for j in [1, 2, 3, 4, 5] %}{% endfor %}{% endfor %}", errSteps.Error(), true},
+		{"integer division by zero", "{{ 1 // 0 }}", "integer division or modulo by zero", false},
+		{"modulo by zero", "{{ job.id % 0 }}", "integer division or modulo by zero", false},
+		{"division by zero", "{{ job.id / 0 }}", "division by zero", false},
+		{"float division by zero", "{{ 1.5 // 0.0 }}", "float floor division by zero", false},
+		{"integer overflow", "{{ 9223372036854775807 + 1 }}", "integer result too large", false},
+		{"power overflow", "{{ 2 ** 1000 }}", "integer result too large", false},
+		{"format of a tuple", "{{ '%s-%d' % (job.name, 'x') }}", "%d format: a number is required, not str", false},
+		{"huge output", "{% for i in range(20000) %}{{ 'x' * 100 }}{% endfor %}", "rendered text is larger than 1048576 bytes", true},
+		{"huge padding filter", "{{ job.name | center(1000000000) }}", errArgument.Error(), true},
+		{"huge padding method", "{{ job.name.ljust(1000000000) }}", errArgument.Error(), true},
+		{"huge format width", "{{ '%1000000000s' % 'x' }}", errArgument.Error(), true},
+		{"mutating a list", "{% set l = [1] %}{{ l.append(2) }}", "'list' object has no method 'append'", false},
+		{"mutating a dict", "{% set d = {} %}{{ d.update({'a': 1}) }}", "'dict' object has no method 'update'", false},
+		{"item assignment", "{% set job['name'] = 'x' %}", "only a name or a namespace attribute can be set", false},
+		{"private method", "{{ job.name.__class__() }}", "access to attribute '__class__' is unsafe", false},
+		{"str.format", "{{ '{:>1000000000}'.format(1) }}", "str.format is not allowed", false},
+		{"deep parentheses", strings.Repeat("{{ ", 1) + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000) + " }}", "template nests deeper than 100 levels", false},
+		{"deep blocks", strings.Repeat("{% if 1 %}", 2000) + strings.Repeat("{% endif %}", 2000), "template nests deeper than 100 levels", false},
+		{"deep namespace list", "{% set ns = namespace(a=1) %}{% for i in range(1000) %}{% set ns.a = [ns.a] %}{% endfor %}{{ ns.a }}", errDepth.Error(), true},
+		{"template too large", strings.Repeat("x", MaxTemplateSize+1), "template is larger than 65536 bytes", false},
 	}
-	// The caps, not the timer, must stop these; a long time bound keeps a
-	// slow machine (or -race) from turning a cap error into a timeout.
-	old := renderTimeout
-	renderTimeout = time.Minute
-	t.Cleanup(func() { renderTimeout = old })
+	// The step and byte limits, not the clock, must stop these; a long
+	// time budget keeps a slow machine (-race) from turning one into a timeout.
+	old := renderBudget
+	renderBudget = time.Minute
+	t.Cleanup(func() { renderBudget = old })
 	hostname, _ := os.ReadFile("/etc/hostname")
+	job := playbookJob()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			msgs := herald.Messages{"error": {Message: str(tt.template), Body: str(tt.template)}}
-			subject, body := Render("webhook", msgs, herald.TriggerError, playbookJob(), base)
+			subject, body := Render("email", msgs, herald.TriggerError, job, base)
+			if tt.limit {
+				if want := Subject(job, base) + " (custom message not used: " + tt.want + ")"; subject != want {
+					t.Errorf("subject = %.300q, want %q", subject, want)
+				}
+				if want := "Custom body not used: " + tt.want + "\n\n" + EmailBody(job, base); body != want {
+					t.Errorf("body = %.300q, want %.300q", body, want)
+				}
+				// Other types' bodies are the default JSON, which their receivers parse.
+				if _, hook := Render("webhook", msgs, herald.TriggerError, job, base); hook != Metadata(job, base) {
+					t.Errorf("webhook body = %.300q, want the default", hook)
+				}
+			}
 			for _, got := range []string{subject, body} {
 				if !strings.Contains(got, tt.want) {
 					t.Errorf("got %.300q, want it to contain %q", got, tt.want)
 				}
-				if len(got) > 2*maxErrorText {
+				if !tt.limit && len(got) > 2*maxErrorText {
 					t.Errorf("error text is %d bytes long", len(got))
 				}
-				if strings.Contains(got, "goroutine ") {
-					t.Errorf("error text carries a stack: %.300q", got)
+				if strings.Contains(got, "goroutine ") || strings.Contains(got, "template failed") {
+					t.Errorf("error text shows an internal failure: %.300q", got)
 				}
 				if h := strings.TrimSpace(string(hostname)); h != "" && strings.Contains(got, h) && !strings.Contains(tt.template, h) {
 					t.Errorf("output contains the host name %q read from /etc/hostname", h)
@@ -175,28 +204,67 @@ func TestRenderHostile(t *testing.T) {
 	}
 }
 
-func TestLoaderRefusesOtherNames(t *testing.T) {
-	l := rootLoader("root")
-	for _, name := range []string{"/etc/hostname", "etc/hostname", "../x", ""} {
-		if _, err := l.Read(name); err == nil {
-			t.Errorf("Read(%q) succeeded", name)
-		}
-		if _, err := l.Resolve(name); err == nil {
-			t.Errorf("Resolve(%q) succeeded", name)
-		}
+// TestRenderTimeBudget runs a template that stays within every other
+// limit for longer than the time budget: the evaluator sees the deadline
+// in its loop and stops there.
+func TestRenderTimeBudget(t *testing.T) {
+	old := renderBudget
+	renderBudget = time.Millisecond
+	t.Cleanup(func() { renderBudget = old })
+	src := "{% for i in range(100000) %}{% for j in range(9) %}{{ j }}{% endfor %}{% endfor %}"
+	start := time.Now()
+	_, err := render(src, nil, false)
+	// A million steps take tens of milliseconds: the clock stops this first.
+	if !errors.Is(err, errTime) {
+		t.Fatalf("render = %v, want the time budget's error", err)
+	}
+	t.Logf("stopped after %s", time.Since(start))
+}
+
+// TestRenderContextCancelled checks a render looks at its context: a
+// cancelled one stops at once.
+func TestRenderContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := renderContext(ctx, "{% for i in range(1000) %}{{ i }}{% endfor %}", nil, false)
+	if !isLimit(err) {
+		t.Fatalf("render = %v, want it stopped", err)
 	}
 }
 
-func TestRenderTimeout(t *testing.T) {
-	old := renderTimeout
-	renderTimeout = 10 * time.Millisecond
-	release := make(chan struct{})
-	t.Cleanup(func() { renderTimeout = old; close(release) })
-	// A Go function in the context blocks until the test ends, standing in
-	// for a render that runs too long.
-	vars := map[string]any{"wait": func() string { <-release; return "late" }}
-	out, err := render("{{ wait() }}", vars, false)
-	if err == nil || !strings.Contains(err.Error(), "rendering took longer than 10ms") {
-		t.Errorf("render = %q, %v; want the time-bound error", out, err)
+// TestRenderSlots fills every render slot: a render waits for one no
+// longer than its budget, then falls back with a note.
+func TestRenderSlots(t *testing.T) {
+	for range cap(renderSlots) {
+		renderSlots <- struct{}{}
+	}
+	t.Cleanup(func() {
+		for range cap(renderSlots) {
+			<-renderSlots
+		}
+	})
+	old := renderBudget
+	renderBudget = 20 * time.Millisecond
+	t.Cleanup(func() { renderBudget = old })
+	job := playbookJob()
+	subject, _ := Render("email", herald.Messages{"error": {Message: str("{{ job.name }}")}}, herald.TriggerError, job, base)
+	if want := Subject(job, base) + " (custom message not used: " + errBusy.Error() + ")"; subject != want {
+		t.Errorf("subject = %q, want %q", subject, want)
+	}
+}
+
+// TestRenderOddArguments are inputs the fuzzers found or could find:
+// each renders or fails as a template error, never inside the evaluator.
+func TestRenderOddArguments(t *testing.T) {
+	for src, want := range map[string]string{
+		"{{ 'abc' | truncate(5, false, '', -3) }}": "abc",
+		"{{ '\xc3'[0] }}":                          "\xc3",
+		"{{ ([] * 1000000000) | length }}":         "0",
+		"{{ 'abc'[1:100:2] }}{{ 'abc'[-100:] }}":   "babc",
+	} {
+		got, err := render(src, nil, false)
+		if err != nil || got != want {
+			t.Errorf("render(%q) = %q, %v; want %q", src, got, err, want)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -75,11 +74,6 @@ func eventOrder(e string) int {
 	return len(events)
 }
 
-var (
-	undefinedName = regexp.MustCompile(`Unable to evaluate name "([^"]*)"`)
-	undefinedAttr = regexp.MustCompile(`attribute '([^']*)' not found|item '([^']*)' not found`)
-)
-
 // checkTemplate renders one template strictly and words the problem as AWX.
 func checkTemplate(event, kind, src string, vars map[string]any) string {
 	if len(src) > MaxTemplateSize {
@@ -89,21 +83,25 @@ func checkTemplate(event, kind, src string, vars map[string]any) string {
 	if err == nil {
 		return ""
 	}
-	text := err.Error()
-	name := ""
-	if m := undefinedName.FindStringSubmatch(text); m != nil {
-		name = m[1]
-	} else if m := undefinedAttr.FindStringSubmatch(text); m != nil {
-		name = m[1] + m[2]
-	}
+	var undef *undefinedError
 	switch {
-	case strings.HasPrefix(name, "_"):
+	case errors.As(err, &undef) && strings.HasPrefix(undef.name, "_"):
 		// Jinja's sandbox refuses private attributes such as __class__.
-		return fmt.Sprintf("Security error due to field '%s'", name)
-	case name != "":
-		return fmt.Sprintf("Field '%s' unavailable", name)
+		return fmt.Sprintf("Security error due to field '%s'", undef.name)
+	case errors.As(err, &undef):
+		return fmt.Sprintf("Field '%s' unavailable", undef.name)
 	}
-	return fmt.Sprintf("Unable to render message '%s': %s", src, oneLine(text))
+	return fmt.Sprintf("Unable to render message '%s': %s", quoted(src), oneLine(err.Error()))
+}
+
+// maxQuoted bounds how much of a template a problem quotes.
+const maxQuoted = 200
+
+func quoted(src string) string {
+	if len(src) <= maxQuoted {
+		return src
+	}
+	return strings.ToValidUTF8(src[:maxQuoted], "") + "…"
 }
 
 // Parse decodes the raw `messages` field, reporting wrong shapes with AWX's

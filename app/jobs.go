@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/message"
@@ -66,6 +67,10 @@ func (a *App) Launch(ctx context.Context, r herald.LaunchRequest) (*herald.Job, 
 	return j, created, err
 }
 
+// renderBudget bounds the time a status change spends rendering custom
+// messages, whatever the number of notifiers it fires.
+const renderBudget = 500 * time.Millisecond
+
 // maxReportTries bounds how often a status report is read and decided anew
 // when the job changes under it (two reports of one job at once).
 const maxReportTries = 10
@@ -126,9 +131,13 @@ func (a *App) plan(ctx context.Context, j *herald.Job, gen int64, moved bool) ([
 	if err != nil || len(notifiers) == 0 {
 		return nil, nil, err
 	}
+	// All custom messages of one status change render within one budget:
+	// past it, the rest fall back to the default text (message.Render).
+	ctx, cancel := context.WithTimeout(ctx, renderBudget)
+	defer cancel()
 	news := make([]herald.NewNotification, 0, len(notifiers))
 	for _, n := range notifiers {
-		subject, body := message.Render(n.Type, n.Messages, trigger, j, a.baseURL)
+		subject, body := message.RenderContext(ctx, n.Type, n.Messages, trigger, j, a.baseURL)
 		news = append(news, herald.NewNotification{
 			Notifier: n.ID, Type: n.Type, Recipients: a.recipients(n), Subject: subject, Body: body, Trigger: string(trigger),
 		})

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -45,10 +46,10 @@ func Approval(notifierType string, msgs herald.Messages, a *herald.Approval, wf 
 		return subject, body
 	}
 	if custom.Message != nil {
-		subject = customSubject(*custom.Message, vars, subject)
+		subject = customSubject(context.Background(), *custom.Message, vars, subject)
 	}
 	if custom.Body != nil {
-		body = customBody(*custom.Body, vars, body, text)
+		body = customBody(context.Background(), *custom.Body, vars, body, text)
 	}
 	return subject, body
 }

@@ -1,6 +1,9 @@
 package message
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // TestJinjaCompatible renders templates and compares them with what Jinja2
 // 3.1.6 (ImmutableSandboxedEnvironment, ChainableUndefined, as AWX at send
@@ -107,7 +110,7 @@ func TestJinjaCompatible(t *testing.T) {
 	}
 	vars := jobVars(playbookJob(), base)
 	for _, tt := range tests {
-		got, err := render(tt.template, vars, false)
+		got, err := render(context.Background(), tt.template, vars, false)
 		if tt.wantErr {
 			if err == nil {
 				t.Errorf("render(%q) = %q, want an error", tt.template, got)

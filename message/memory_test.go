@@ -1,6 +1,7 @@
 package message
 
 import (
+	"context"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -163,7 +164,7 @@ func TestRenderLargeButAllowed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := render(tt.template, jobVars(playbookJob(), base), false)
+			out, err := render(context.Background(), tt.template, jobVars(playbookJob(), base), false)
 			if err != nil || len(out) != tt.wantLen {
 				t.Errorf("render = %.100q (%d bytes), %v; want %d bytes", out, len(out), err, tt.wantLen)
 			}

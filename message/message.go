@@ -5,6 +5,7 @@
 package message
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,6 +65,12 @@ func Test(notifierID int64, baseURL string) (subject, body string) {
 //     starts with one; other bodies, whose receivers parse the default
 //     JSON, stay that JSON alone.
 func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, job *herald.Job, baseURL string) (subject, body string) {
+	return RenderContext(context.Background(), notifierType, msgs, trigger, job, baseURL)
+}
+
+// RenderContext is Render that also stops rendering custom messages when
+// ctx ends: a status change bounds the time all its messages take together.
+func RenderContext(ctx context.Context, notifierType string, msgs herald.Messages, trigger herald.Trigger, job *herald.Job, baseURL string) (subject, body string) {
 	subject = Subject(job, baseURL)
 	if notifierType == "email" {
 		body = EmailBody(job, baseURL)
@@ -76,10 +83,10 @@ func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, j
 	}
 	vars := jobVars(job, baseURL)
 	if custom.Message != nil {
-		subject = customSubject(*custom.Message, vars, subject)
+		subject = customSubject(ctx, *custom.Message, vars, subject)
 	}
 	if custom.Body != nil {
-		body = customBody(*custom.Body, vars, body, notifierType == "email")
+		body = customBody(ctx, *custom.Body, vars, body, notifierType == "email")
 		if strings.TrimSpace(body) == "" {
 			body = blankBody
 		}
@@ -89,8 +96,8 @@ func Render(notifierType string, msgs herald.Messages, trigger herald.Trigger, j
 
 // customSubject renders a custom subject. An error in it becomes the
 // text, as in AWX; a budget spent leaves the default, def, with a note.
-func customSubject(src string, vars map[string]any, def string) string {
-	out, err := render(src, vars, false)
+func customSubject(ctx context.Context, src string, vars map[string]any, def string) string {
+	out, err := render(ctx, src, vars, false)
 	switch {
 	case isLimit(err):
 		return oneLine(def + " (custom message not used: " + err.Error() + ")")
@@ -103,8 +110,8 @@ func customSubject(src string, vars map[string]any, def string) string {
 // customBody renders a custom body as customSubject does; the note goes
 // before a text body, and a JSON one, which receivers parse, stays the
 // default alone.
-func customBody(src string, vars map[string]any, def string, text bool) string {
-	out, err := render(src, vars, false)
+func customBody(ctx context.Context, src string, vars map[string]any, def string, text bool) string {
+	out, err := render(ctx, src, vars, false)
 	switch {
 	case isLimit(err) && text:
 		return "Custom body not used: " + err.Error() + "\n\n" + def

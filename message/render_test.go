@@ -213,7 +213,7 @@ func TestRenderTimeBudget(t *testing.T) {
 	t.Cleanup(func() { renderBudget = old })
 	src := "{% for i in range(100000) %}{% for j in range(9) %}{{ j }}{% endfor %}{% endfor %}"
 	start := time.Now()
-	_, err := render(src, nil, false)
+	_, err := render(context.Background(), src, nil, false)
 	// A million steps take tens of milliseconds: the clock stops this first.
 	if !errors.Is(err, errTime) {
 		t.Fatalf("render = %v, want the time budget's error", err)
@@ -262,7 +262,7 @@ func TestRenderOddArguments(t *testing.T) {
 		"{{ ([] * 1000000000) | length }}":         "0",
 		"{{ 'abc'[1:100:2] }}{{ 'abc'[-100:] }}":   "babc",
 	} {
-		got, err := render(src, nil, false)
+		got, err := render(context.Background(), src, nil, false)
 		if err != nil || got != want {
 			t.Errorf("render(%q) = %q, %v; want %q", src, got, err, want)
 		}

@@ -60,11 +60,11 @@ var (
 	errDepth     = &limitError{fmt.Sprintf("a value nests deeper than %d levels", maxValueDepth)}
 )
 
-// render renders src with vars within renderBudget. strict makes any use
-// of an undefined name or attribute an error (save-time validation);
-// otherwise undefined values print nothing.
-func render(src string, vars map[string]any, strict bool) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), renderBudget)
+// render renders src with vars within renderBudget, and before ctx ends.
+// strict makes any use of an undefined name or attribute an error
+// (save-time validation); otherwise undefined values print nothing.
+func render(ctx context.Context, src string, vars map[string]any, strict bool) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, renderBudget)
 	defer cancel()
 	return renderContext(ctx, src, vars, strict)
 }

@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ func checkTemplate(event, kind, src string, vars map[string]any) string {
 	if len(src) > MaxTemplateSize {
 		return fmt.Sprintf("Message too large in %s event %s: %d bytes, at most %d", event, kind, len(src), MaxTemplateSize)
 	}
-	_, err := render(src, vars, true)
+	_, err := render(context.Background(), src, vars, true)
 	if err == nil {
 		return ""
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/internal/ordered"
+	"github.com/herald-notify/herald/ordered"
 )
 
 // jobJSON renders a job of any kind (API.md §3).

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/internal/ordered"
+	"github.com/herald-notify/herald/ordered"
 )
 
 // maxBody caps a request body: a notifier or job report is a few KiB.

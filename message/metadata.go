@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/herald-notify/herald"
-	"github.com/herald-notify/herald/internal/ordered"
+	"github.com/herald-notify/herald/ordered"
 )
 
 // timeLayout is how AWX's notification data writes times (microseconds, UTC).

@@ -3,17 +3,8 @@
 // status codes. It imports nothing of the project; every other package builds on it.
 package herald
 
-import "time"
-
 // Version is the service version, set at build time with -ldflags.
 var Version = "0.1.0-dev"
-
-// Object is the part every stored object shares.
-type Object struct {
-	ID       int64     `json:"id"`
-	Created  time.Time `json:"created"`
-	Modified time.Time `json:"modified"`
-}
 
 // Record is one stored object of an ObjectType: "id", "created", "modified"
 // and its fields (strings, or int64 / nil for references).
@@ -121,3 +112,12 @@ func ObjectTypeByName(n string) *ObjectType {
 
 // Attachable reports whether notifiers can be attached to objects of this type.
 func (t *ObjectType) Attachable() bool { return t.Name != "inventory" && t.Name != "team" }
+
+// Triggers returns the attachment lists objects of type t have: the approvals
+// list only on organizations and workflow job templates.
+func (t *ObjectType) Triggers() []Trigger {
+	if t.Name == "organization" || t.Name == "workflow_job_template" {
+		return append(AttachTriggers[:len(AttachTriggers):len(AttachTriggers)], TriggerApprovals)
+	}
+	return AttachTriggers
+}

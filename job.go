@@ -93,15 +93,6 @@ const (
 // AttachTriggers are the attachment lists, in the order the API shows them.
 var AttachTriggers = []Trigger{TriggerError, TriggerSuccess, TriggerAny, TriggerStarted}
 
-// Triggers returns the attachment lists objects of type t have: the approvals
-// list only on organizations and workflow job templates.
-func (t *ObjectType) Triggers() []Trigger {
-	if t.Name == "organization" || t.Name == "workflow_job_template" {
-		return append(AttachTriggers[:len(AttachTriggers):len(AttachTriggers)], TriggerApprovals)
-	}
-	return AttachTriggers
-}
-
 // TriggerFor returns the trigger a job status fires, and false for none.
 func TriggerFor(status string) (Trigger, bool) {
 	switch status {

@@ -62,6 +62,8 @@ async function render() {
     if (a.dataset.section === section.name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
   const mine = ++rendering;
+  const hash = location.hash;
+  delete view.dataset.rendered;
   const box = el("div", { class: "page" });
   try {
     await section.view(box, parts, query, () => mine !== rendering);
@@ -70,6 +72,7 @@ async function render() {
   }
   if (mine !== rendering) return; // a newer route is being shown
   view.replaceChildren(box);
+  view.dataset.rendered = hash; // which route the page shows (tests wait for it)
   const h = box.querySelector("h2");
   if (h) {
     document.title = h.textContent + " · Herald";

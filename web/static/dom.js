@@ -86,3 +86,16 @@ export function confirm(question, action = "Delete") {
 export function live(cls = "") { return el("p", { class: "live " + cls, role: "status", "aria-live": "polite" }); }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// replace swaps a node's children for new ones (lists flattened, as el does).
+export function replace(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+// add appends children (lists flattened, null and false left out, as el does).
+export function add(node, ...children) {
+  append(node, children);
+  return node;
+}

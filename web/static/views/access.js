@@ -1,7 +1,7 @@
 // Users, teams and the roles they hold (API.md §9). The navigation shows
 // these screens only when the server answers users/ and teams/.
 import { call, get, has, attachables } from "../api.js";
-import { el, table, time, pager, field, live, errorBox, confirm } from "../dom.js";
+import { el, table, time, pager, field, live, errorBox, confirm, add } from "../dom.js";
 
 const PAGE_SIZE = 25;
 const roleObjects = attachables.filter((a) => a.type !== "inventory_source").concat([{ type: "team", collection: "teams", one: "Team" }, { type: "inventory", collection: "inventories", one: "Inventory" }]);
@@ -17,7 +17,7 @@ export async function users(box, parts, query) {
   await listing(box, "users", "Users", query, ["Username", "Name", "E-mail", "Superuser", "Last sign-in"], (u) => [
     el("a", { href: `#/users/${u.id}` }, u.username), [u.first_name, u.last_name].filter(Boolean).join(" ") || "—",
     u.email || "—", u.is_superuser ? "yes" : "no", time(u.last_login)]);
-  box.append(form);
+  add(box, form);
 }
 
 export async function teams(box, parts, query) {
@@ -28,7 +28,7 @@ export async function teams(box, parts, query) {
   ]);
   await listing(box, "teams", "Teams", query, ["Name", "Organization", "Description"], (t) => [
     el("a", { href: `#/teams/${t.id}` }, t.name), ((t.summary_fields || {}).organization || {}).name || t.organization, t.description || "—"]);
-  box.append(form);
+  add(box, form);
 }
 
 async function listing(box, coll, title, query, headers, row) {
@@ -43,7 +43,7 @@ async function listing(box, coll, title, query, headers, row) {
     const s = new FormData(filters).get("search");
     location.hash = `#/${coll}` + (s ? "?search=" + encodeURIComponent(s) : "");
   });
-  box.append(el("h2", {}, title), filters, table(title, headers, data.results.map(row)),
+  add(box, el("h2", {}, title), filters, table(title, headers, data.results.map(row)),
     pager(data, page, (p) => `#/${coll}?page=${p}` + (query.get("search") ? "&search=" + encodeURIComponent(query.get("search")) : "")));
 }
 
@@ -73,11 +73,11 @@ async function holder(box, coll, id) {
   const roles = await get(`/${coll}/${id}/roles/?page_size=200`).catch((e) => (e.status === 404 ? null : Promise.reject(e)));
   const out = live();
   const name = who.username || who.name;
-  box.append(el("p", { class: "crumbs" }, el("a", { href: "#/" + coll }, coll === "users" ? "Users" : "Teams"), " ›"),
+  add(box, el("p", { class: "crumbs" }, el("a", { href: "#/" + coll }, coll === "users" ? "Users" : "Teams"), " ›"),
     el("h2", {}, `${coll === "users" ? "User" : "Team"} “${name}”`));
-  if (!roles) { box.append(el("p", { class: "muted" }, "This server has no roles yet.")); return; }
+  if (!roles) { add(box, el("p", { class: "muted" }, "This server has no roles yet.")); return; }
   const verb = coll === "users" ? "users" : "teams";
-  box.append(el("h3", {}, "Roles"), out, table("Roles", ["Role", "On", ""], roles.results.map((r) => [
+  add(box, el("h3", {}, "Roles"), out, table("Roles", ["Role", "On", ""], roles.results.map((r) => [
     r.name, `${String(r.resource_type || "").replace(/_/g, " ")} ${(r.summary_fields && r.summary_fields.resource_name) || "#" + r.resource_id}`,
     el("button", { type: "button", class: "danger", onclick: async () => {
       if (!await confirm(`Take the role ${r.name} away from ${name}?`, "Remove")) return;
@@ -109,10 +109,10 @@ async function holder(box, coll, id) {
     try { await call("POST", `/roles/${role.value}/${verb}/`, { id: Number(id) }); window.dispatchEvent(new Event("herald:refresh")); }
     catch (e) { err.textContent = e.message; }
   });
-  box.append(grant);
+  add(box, grant);
   if (coll === "users" && await has(`/users/${id}/tokens/`)) {
     const tokens = await get(`/users/${id}/tokens/`);
-    box.append(el("h3", {}, "Tokens"), table("Tokens", ["Description", "Scope", "Created", "Expires"], tokens.results.map((t) =>
+    add(box, el("h3", {}, "Tokens"), table("Tokens", ["Description", "Scope", "Created", "Expires"], tokens.results.map((t) =>
       [t.description || "—", t.scope || "write", time(t.created), t.expires ? time(t.expires) : "never"]), "No token."));
   }
 }

@@ -3,7 +3,7 @@
 // #/jobs/project/N, #/jobs/inventory/N, #/jobs/command/N, #/jobs/workflow/N,
 // #/jobs/system/N.
 import { get, jobHref, kindBy, jobKinds } from "../api.js";
-import { el, table, status, time, pager, field } from "../dom.js";
+import { el, table, status, time, pager, field, add } from "../dom.js";
 
 const PAGE_SIZE = 25;
 
@@ -44,7 +44,7 @@ async function list(box, query) {
     location.hash = href(q, 1);
   });
   for (const s of filters.querySelectorAll("select")) s.addEventListener("change", () => filters.requestSubmit());
-  box.append(el("h2", {}, "Jobs"), filters,
+  add(box, el("h2", {}, "Jobs"), filters,
     table("Jobs", ["Id", "Name", "Kind", "Status", "Started", "Finished", "By"], data.results.map((j) => [
       el("a", { href: jobHref(j.type, j.id) }, "#" + j.id), el("a", { href: jobHref(j.type, j.id) }, j.name),
       (kindBy("kind", j.type) || { label: j.type }).label, status(j.status), time(j.started), time(j.finished), j.created_by || "—",
@@ -59,7 +59,7 @@ async function detail(box, k, id) {
   const template = Object.entries(j.summary_fields || {}).find(([key]) => /template$|^project$|^inventory_source$|^inventory$/.test(key));
   const hosts = Object.entries(j.hosts || {});
   const failures = j.failures || [];
-  box.append(
+  add(box, 
     el("div", { class: "title" }, el("h2", {}, `${k.label} #${j.id} “${j.name}”`), status(j.status)),
     el("dl", { class: "facts" },
       template ? [el("dt", {}, template[0].replace(/_/g, " ")), el("dd", {}, template[1].name, ` (#${template[1].id})`)] : null,

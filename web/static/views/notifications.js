@@ -1,7 +1,7 @@
 // Notifications: the list with filters and bulk retry and cancel, and the
 // detail with what was sent, to whom, and every attempt.
 import { call, get, has, hasAction, jobHref, ApiError } from "../api.js";
-import { el, table, status, time, errorBox, pager, field, live, confirm } from "../dom.js";
+import { el, table, status, time, errorBox, pager, field, live, confirm, add } from "../dom.js";
 
 const PAGE_SIZE = 25;
 
@@ -81,7 +81,7 @@ async function list(box, query) {
     canCancel ? el("button", { type: "button", onclick: () => matching("cancel") }, "Cancel all matching") : null, out) : null;
 
   const headers = (bulk ? [""] : []).concat(["Id", "Status", "Notifier", "Job", "Created", "Last attempt", "Subject", "Error"]);
-  box.append(el("h2", {}, "Notifications"), filters, bulk,
+  add(box, el("h2", {}, "Notifications"), filters, bulk,
     table("Notifications", headers, rows.map((r) => (bulk ? r : r.slice(1))), "No notification matches."),
     pager(data, page, (p) => href(query, p)));
 }
@@ -99,7 +99,7 @@ async function detail(box, id) {
     catch (e) { out.textContent = e.message; }
   };
   const body = typeof n.body === "string" ? n.body : JSON.stringify(n.body, null, 2);
-  box.append(
+  add(box, 
     el("div", { class: "title" }, el("h2", {}, `Notification #${n.id}`), status(n.status)),
     el("dl", { class: "facts" },
       el("dt", {}, "Notifier"), el("dd", {}, el("a", { href: `#/notifiers/${n.notifier}/edit` }, (n.summary_fields.notifier || {}).name || n.notifier), ` (${n.notification_type})`),
@@ -116,12 +116,12 @@ async function detail(box, id) {
     el("h3", {}, "Subject"), el("p", { class: "subject" }, n.subject),
     el("h3", {}, "Body"), el("pre", { class: "body" }, body));
   if (attempts) {
-    box.append(el("h3", {}, "Attempts"), el("ol", { class: "timeline" }, attempts.results.map((a) => el("li", { class: "outcome-" + a.outcome },
+    add(box, el("h3", {}, "Attempts"), el("ol", { class: "timeline" }, attempts.results.map((a) => el("li", { class: "outcome-" + a.outcome },
       el("p", {}, el("strong", {}, `#${a.number} ${a.outcome}`), " ", time(a.started), ` · ${Number(a.duration).toFixed(2)} s`,
         a.status_code != null ? ` · code ${a.status_code}` : "", a.instance ? ` · ${a.instance}` : ""),
       a.error ? el("p", { class: "error-text" }, a.error) : null,
       a.destinations && a.destinations.length ? el("p", {}, "Reached: ", a.destinations.join(", ")) : null,
       a.response ? el("details", {}, el("summary", {}, "Response"), el("pre", {}, a.response)) : null))));
-    if (!attempts.results.length) box.append(el("p", { class: "muted" }, "No attempt yet."));
-  } else if (attemptsProblem) box.append(errorBox(attemptsProblem));
+    if (!attempts.results.length) add(box, el("p", { class: "muted" }, "No attempt yet."));
+  } else if (attemptsProblem) add(box, errorBox(attemptsProblem));
 }

@@ -2,7 +2,7 @@
 // form generated from each type's schema, the message editor with the
 // server's preview, test with its live outcome, pause and resume, delete.
 import { call, get, notificationTypes, describe, ApiError } from "../api.js";
-import { el, table, status, time, errorBox, pager, field, confirm, live, sleep } from "../dom.js";
+import { el, table, status, time, errorBox, pager, field, confirm, live, sleep, replace, add } from "../dom.js";
 
 const PAGE_SIZE = 25;
 const ENCRYPTED = "$encrypted$";
@@ -89,7 +89,7 @@ async function list(box, query) {
     ].filter((c, i) => i !== 4 || hasDelivery || hasEnabled);
   });
   const headers = ["Name", "Type", "Organization", "Last outcomes"].concat(hasDelivery || hasEnabled ? ["State"] : [], ["Actions"]);
-  box.append(
+  add(box, 
     el("div", { class: "title" }, el("h2", {}, "Notifiers"), el("a", { class: "button primary", href: "#/notifiers/new" }, "New notifier")),
     filters,
     problem ? errorBox(problem) : null,
@@ -211,7 +211,7 @@ async function form(box, n, mode) {
     const t = types.find((x) => x.notification_type === typeSel.value);
     if (shownType) carried = { ...carried, ...readConfig(cfgSet, mode) };
     const sameType = n && t.notification_type === n.notification_type;
-    cfgSet.replaceChildren(el("legend", {}, `${t.label} settings`),
+    replace(cfgSet, el("legend", {}, `${t.label} settings`),
       t.fields.map((f) => {
         let value = carried[f.key];
         if (value === undefined || (!sameType && f.secret)) value = f.default;
@@ -255,11 +255,11 @@ async function form(box, n, mode) {
     }
   });
 
-  box.append(el("div", { class: "title" }, el("h2", {}, title),
+  add(box, el("div", { class: "title" }, el("h2", {}, title),
     n && mode === "edit" ? el("a", { class: "button", href: `#/notifications?notifier=${n.id}` }, "Its notifications") : null), f);
   if (n && mode === "edit") {
     const out = live("test-result");
-    box.append(el("section", { class: "panel", "aria-label": "Test" }, el("h3", {}, "Test"),
+    add(box, el("section", { class: "panel", "aria-label": "Test" }, el("h3", {}, "Test"),
       el("p", {}, "Sends a test message with the saved settings and shows how it went."),
       el("button", { type: "button", onclick: () => runTest(n, out) }, "Send a test"), out));
   }
@@ -322,7 +322,7 @@ function messagesEditor(messages, typeOf) {
     const [kind, id] = jobSel.value.split(":");
     try {
       const out = await call("POST", "/notifiers/preview/", { notification_type: typeOf(), messages: read(), job: kind ? { kind, id: Number(id) } : null });
-      preview.replaceChildren(el("h4", {}, "Preview"), triggers.map((tr) => el("div", { class: "rendered", "data-trigger": tr },
+      replace(preview, el("h4", {}, "Preview"), triggers.map((tr) => el("div", { class: "rendered", "data-trigger": tr },
         el("h5", {}, tr, out[tr].custom ? "" : " (default)"),
         el("p", { class: "subject" }, out[tr].subject), el("pre", { class: "body" }, out[tr].body))));
     } catch (e) {

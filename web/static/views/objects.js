@@ -2,7 +2,7 @@
 // per notifier and trigger, as AWX's tab, plus what is inherited from above
 // and why each notifier fires (effective_notifiers).
 import { call, get, has, attachables } from "../api.js";
-import { el, table, errorBox, pager, field, live } from "../dom.js";
+import { el, table, errorBox, pager, field, live, replace, add } from "../dom.js";
 
 export const collections = attachables.map((a) => a.collection);
 const PAGE_SIZE = 25;
@@ -20,7 +20,7 @@ function tabs(current) {
 }
 
 async function index(box) {
-  box.append(el("h2", {}, "Resources"), tabs(null),
+  add(box, el("h2", {}, "Resources"), tabs(null),
     el("p", {}, "Choose a kind of object, then an object, to switch its notifiers on and off per trigger."));
 }
 
@@ -44,7 +44,7 @@ async function list(box, a, query) {
     for (const [k, v] of new FormData(filters)) if (v) q.set(k, v);
     location.hash = href(a, q, 1);
   });
-  box.append(el("h2", {}, a.label), tabs(a), filters,
+  add(box, el("h2", {}, a.label), tabs(a), filters,
     table(a.label, ["Name", "Description", "Organization", ""], data.results.map((o) => [
       el("a", { href: `#/${a.collection}/${o.id}/notifications` }, o.name), o.description || "—",
       ((o.summary_fields || {}).organization || {}).name || "—",
@@ -89,7 +89,7 @@ async function tab(box, a, id, query) {
 
   const out = live();
   const why = el("section", { class: "why", "aria-labelledby": "why-title" });
-  const renderWhy = () => why.replaceChildren(el("h3", { id: "why-title" }, "What fires, and why"),
+  const renderWhy = () => replace(why, el("h3", { id: "why-title" }, "What fires, and why"),
     whyTriggers.map((t) => {
       const rows = effective[t].map((r) => [r.notifier.name, r.notifier.notification_type,
         el("ul", { class: "levels" }, r.levels.map((l) => el("li", {}, `${l.type.replace(/_/g, " ")} “${l.name}”`, el("span", { class: "muted" }, ` (${l.list})`))))]);
@@ -124,7 +124,7 @@ async function tab(box, a, id, query) {
     const s = new FormData(filters).get("search");
     location.hash = `#/${a.collection}/${id}/notifications` + (s ? "?search=" + encodeURIComponent(s) : "");
   });
-  box.append(
+  add(box, 
     el("p", { class: "crumbs" }, el("a", { href: "#/" + a.collection }, a.label), " ›"),
     el("h2", {}, `${a.one} “${obj.name}”: notifications`),
     el("p", { class: "hint" }, "Each switch attaches the notifier to this object for that event. “Also from” shows where it is attached above, so it fires anyway."),

@@ -167,7 +167,10 @@ func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 func (tb *tab) visibleText() string {
 	ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
 	defer cancel()
-	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + "\n" + document.body.innerText.slice(0, 3000)`))
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + " rendered " + document.querySelector("#view").dataset.rendered +
+		" type " + (document.querySelector("select[name=notification_type]") || {}).value +
+		" errors " + [...document.querySelectorAll(".error, .field-error, .error-text")].map((e) => e.textContent).filter(Boolean).join(" | ") +
+		"\n" + document.body.innerText.slice(0, 3000)`))
 	return s
 }
 
@@ -215,7 +218,7 @@ func (tb *tab) signIn(hash string) {
 		chromedp.SendKeys(css("#login-username"), "admin"),
 		chromedp.SendKeys(css("#login-password"), heraldtest.AdminPassword),
 		chromedp.Click(css("#login-form button[type=submit]")),
-		chromedp.WaitVisible(css("#nav")))
+		chromedp.WaitVisible(css("#nav")), until(`document.querySelector("#view").dataset.rendered === location.hash`))
 }
 
 // open navigates within the console and waits for the page's heading.
@@ -233,6 +236,10 @@ func (tb *tab) shot(name string) {
 	if err != nil {
 		tb.t.Fatal(err)
 	}
+	tb.save(name, png)
+}
+
+func (tb *tab) save(name string, png []byte) {
 	dir := tb.t.TempDir()
 	if os.Getenv("HERALD_UPDATE_SCREENSHOTS") == "1" {
 		dir = filepath.Join("..", "docs", "screenshots")
@@ -240,6 +247,18 @@ func (tb *tab) shot(name string) {
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		tb.t.Fatal(err)
 	}
+}
+
+// shotOf saves a screenshot of one element, as shot does.
+func (tb *tab) shotOf(sel, name string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, hang)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(css(sel)))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.save(name, png)
 }
 
 // receiver is a webhook endpoint that answers with status and records what it got.
@@ -473,11 +492,12 @@ func testTestShowsFailure(t *testing.T, w *world) {
 	name := "Answers 404"
 	w.webhook(t, name, rc, nil)
 	tb := w.tab(t)
-	tb.signIn("#/notifiers?search=" + url.QueryEscape(name))
-	tb.waitFor(`document.querySelectorAll("table.cards tbody tr").length === 1`)
-	tb.do(chromedp.Click(css("table.cards tbody tr button")),
+	tb.signIn("#/notifiers")
+	row := fmt.Sprintf(`[...document.querySelectorAll("table.cards tbody tr")].find((r) => r.textContent.includes(%s))`, js(name))
+	tb.waitFor(row + ` !== undefined`)
+	tb.do(chromedp.Click(css("table.cards tbody tr:nth-child("+itoa(eval[int64](tb, `[...document.querySelectorAll("table.cards tbody tr")].indexOf(`+row+`) + 1`))+") button")),
 		until(`document.querySelector(".test-result .status-failed") !== null`))
-	text := eval[string](tb, `document.querySelector(".test-result").textContent`)
+	text := eval[string](tb, row+`.querySelector(".test-result").textContent`)
 	if !strings.Contains(text, "404") {
 		t.Errorf("the failed test shows %q, want the error with its 404", text)
 	}
@@ -549,7 +569,7 @@ func testPreviewMessages(t *testing.T, w *world) {
 	// Against a real job.
 	tb.do(set("select[name=preview-job]", "job:"+itoa(job)),
 		until(`(document.querySelector('.rendered[data-trigger="error"] .subject') || {}).textContent === "Nightly backup broke on pending"`))
-	tb.shot("message-preview.png")
+	tb.shotOf("fieldset.messages", "message-preview.png")
 	// A mistake on the third line of a body is shown at its line.
 	tb.do(chromedp.SendKeys(css("textarea[name=msg-success-body]"), "Deployed.\nHosts:\n{{ job.name }\nBye"),
 		until(`document.querySelector('.template-error[data-line="3"]') !== null`))
@@ -655,10 +675,22 @@ func testJobLinks(t *testing.T, w *world) {
 // Nothing is wider than a 400 px viewport on any screen.
 func testNarrowLayout(t *testing.T, w *world) {
 	h := w.h.For(t)
-	tpl := heraldtest.ID(h.Must(http.StatusOK, "GET", "/api/v1/job_templates/?page_size=1", nil)["results"].([]any)[0].(map[string]any))
-	job := heraldtest.ID(h.Must(http.StatusOK, "GET", "/api/v1/jobs/?page_size=1", nil)["results"].([]any)[0].(map[string]any))
-	note := heraldtest.ID(h.Must(http.StatusOK, "GET", "/api/v1/notifications/?page_size=1", nil)["results"].([]any)[0].(map[string]any))
-	notifier := heraldtest.ID(h.Must(http.StatusOK, "GET", "/api/v1/notifiers/?notification_type=webhook&page_size=1", nil)["results"].([]any)[0].(map[string]any))
+	rc := newReceiver(t, http.StatusOK)
+	notifier := w.webhook(t, "A notifier with a rather long name to wrap at four hundred pixels", rc, nil)
+	project := heraldtest.ID(h.Must(http.StatusCreated, "POST", "/api/v1/projects/", map[string]any{"name": "Narrow project", "organization": w.org(t)}))
+	tpl := heraldtest.ID(h.Must(http.StatusCreated, "POST", "/api/v1/job_templates/", map[string]any{"name": "Narrow template", "project": project}))
+	h.Must(http.StatusNoContent, "POST", fmt.Sprintf("/api/v1/job_templates/%d/notifiers_any/", tpl), map[string]any{"id": notifier})
+	job := heraldtest.ID(h.Must(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/job_templates/%d/launch/", tpl), nil))
+	h.Must(http.StatusOK, "PATCH", "/api/v1/jobs/"+itoa(job)+"/", map[string]any{"status": "failed",
+		"hosts": map[string]any{"a-very-long-host-name-that-does-not-fit.example.com": map[string]any{"ok": 2, "failures": 1}}})
+	var note int64
+	heraldtest.Eventually(t, 20*time.Second, func() bool {
+		list := h.Must(http.StatusOK, "GET", "/api/v1/jobs/"+itoa(job)+"/notifications/", nil)["results"].([]any)
+		if len(list) > 0 {
+			note = heraldtest.ID(list[0].(map[string]any))
+		}
+		return note != 0
+	})
 	tb := w.tab(t)
 	tb.do(chromedp.EmulateViewport(400, 800))
 	tb.signIn("#/notifiers")

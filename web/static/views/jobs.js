@@ -53,6 +53,9 @@ async function list(box, query) {
 }
 
 const countKeys = ["ok", "changed", "failed", "dark", "skipped", "processed", "rescued", "ignored", "failures"];
+// A host's result has no "failed" count: it is a flag (API.md §3).
+const hostKeys = ["ok", "changed", "failures", "dark", "skipped", "processed", "rescued", "ignored"];
+const hostFailed = (h) => h.failed === true || h.failures > 0 || h.dark > 0;
 
 async function detail(box, k, id) {
   const [j, notes] = await Promise.all([get(`/${k.collection}/${id}/`), get(`/${k.collection}/${id}/notifications/?order_by=-id&page_size=50`)]);
@@ -74,8 +77,8 @@ async function detail(box, k, id) {
     j.host_status_counts ? el("section", { "aria-label": "Host totals" }, el("h3", {}, "Host totals"),
       el("ul", { class: "counts" }, countKeys.map((c) => el("li", { class: "count-" + c }, el("strong", {}, String(j.host_status_counts[c] ?? 0)), " ", c)))) : null,
     el("h3", {}, "Hosts"),
-    table("Host results", ["Host", "Result"].concat(countKeys.filter((c) => c !== "failures")), hosts.map(([name, h]) =>
-      [name, status(h.failed ? "failed" : h.changed ? "changed" : "ok")].concat(countKeys.filter((c) => c !== "failures").map((c) => String(h[c] ?? 0)))), "No host results reported."),
+    table("Host results", ["Host", "Result"].concat(hostKeys), hosts.map(([name, h]) =>
+      [name, status(hostFailed(h) ? "failed" : h.changed ? "changed" : "ok")].concat(hostKeys.map((c) => String(h[c] ?? 0)))), "No host results reported."),
     el("h3", {}, "Failures"),
     table("Failures", ["Host", "Task", "Action", "Message"], failures.map((f) => [f.host, f.task, f.action, el("pre", {}, f.msg)]), "No failures reported."),
     j.result_traceback ? [el("h3", {}, "Output"), el("pre", { class: "body" }, j.result_traceback)] : null,

@@ -296,7 +296,6 @@ function showErrors(f, body, cfgErrors, formErr, editor) {
 
 function messagesEditor(messages, typeOf) {
   const rows = {};
-  const preview = el("div", { class: "preview", "aria-live": "polite" });
   const problems = el("div", { class: "problems", role: "alert" });
   const jobSel = el("select", { name: "preview-job" }, el("option", { value: "" }, "a sample job"));
   get("/unified_jobs/?order_by=-id&page_size=20").then((d) => {
@@ -310,11 +309,12 @@ function messagesEditor(messages, typeOf) {
     const subject = el("input", { name: `msg-${tr}-message`, value: (m && m.message) || "", placeholder: "{{ job_friendly_name }} #{{ job.id }} {{ job.status }}: {{ url }}" });
     const body = el("textarea", { name: `msg-${tr}-body`, rows: 5, value: (m && m.body) || "", placeholder: "{{ job_metadata }}" });
     const where = el("div", { class: "where" });
-    rows[tr] = { on, subject, body, where };
+    const out = el("div", { class: "rendered", "data-trigger": tr, "aria-live": "polite" });
+    rows[tr] = { on, subject, body, where, out };
     for (const c of [on, subject, body]) c.addEventListener("input", () => { if (c !== on) on.checked = true; schedule(); });
     return el("fieldset", { class: "message" }, el("legend", {}, { started: "Started", success: "Success", error: "Error" }[tr]),
-      field("Use a custom message", on),
-      field("Message (one line; the subject)", subject), field("Body", body), where);
+      el("div", { class: "editor" }, field("Use a custom message", on),
+        field("Message (one line; the subject)", subject), field("Body", body), where), out);
   });
   async function run() {
     problems.replaceChildren();
@@ -322,11 +322,12 @@ function messagesEditor(messages, typeOf) {
     const [kind, id] = jobSel.value.split(":");
     try {
       const out = await call("POST", "/notifiers/preview/", { notification_type: typeOf(), messages: read(), job: kind ? { kind, id: Number(id) } : null });
-      replace(preview, el("h4", {}, "Preview"), triggers.map((tr) => el("div", { class: "rendered", "data-trigger": tr },
-        el("h5", {}, tr, out[tr].custom ? "" : " (default)"),
-        el("p", { class: "subject" }, out[tr].subject), el("pre", { class: "body" }, out[tr].body))));
+      for (const tr of triggers) {
+        replace(rows[tr].out, el("h5", {}, "Preview", out[tr].custom ? "" : " (the default)"),
+          el("p", { class: "subject" }, out[tr].subject), el("pre", { class: "body" }, out[tr].body));
+      }
     } catch (e) {
-      preview.replaceChildren();
+      for (const r of Object.values(rows)) r.out.replaceChildren();
       if (e instanceof ApiError && e.status === 400 && e.body) showProblems(e.body);
       else problems.append(errorBox(e.status === 404 ? "This server cannot preview messages." : e.message));
     }
@@ -352,9 +353,10 @@ function messagesEditor(messages, typeOf) {
   }
   const node = el("fieldset", { class: "messages" }, el("legend", {}, "Messages"),
     el("p", { class: "hint" }, "Jinja templates with job, job_friendly_name, url and job_metadata. Leave a trigger unticked for the default."),
-    sets, el("div", { class: "preview-bar" }, field("Preview against", jobSel),
-      el("button", { type: "button", onclick: run }, "Preview")), problems, preview);
+    el("div", { class: "preview-bar" }, field("Preview against", jobSel),
+      el("button", { type: "button", onclick: run }, "Preview")), problems, sets);
   jobSel.addEventListener("change", run);
+  schedule(); // show what each trigger sends now
   return { node, read, showProblems };
 }
 

@@ -81,9 +81,10 @@ async function tab(box, a, id, query) {
   const own = (l) => l.type === a.type && String(l.id) === String(id);
   // inherited: notifier id → trigger → the levels above that bring it.
   const inheritedFor = (nid, t) => {
-    const src = t === "any" ? ["success", "error"] : [t];
+    // The any list fires on success and error: it is inherited where an any list above has it.
+    const src = t === "any" ? "success" : t;
     const out = [];
-    for (const s of src) for (const r of effective[s] || []) if (r.notifier.id === nid) for (const l of r.levels) if (!own(l)) out.push(l);
+    for (const r of effective[src] || []) if (r.notifier.id === nid) for (const l of r.levels) if (!own(l) && (t !== "any" || l.list === "notifiers_any")) out.push(l);
     return out;
   };
 

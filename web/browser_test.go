@@ -22,10 +22,12 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/herald-notify/herald/internal/heraldtest"
 )
 
@@ -119,6 +121,12 @@ func (w *world) tab(t *testing.T) *tab {
 		case *network.EventRequestWillBeSent:
 			if r, err := url.Parse(e.Request.URL); err == nil && r.Scheme != "data" && r.Host != w.host {
 				tb.flag("request to another host: %s", e.Request.URL)
+			}
+		case *cdplog.EventEntryAdded:
+			// A refused resource (a CSP violation among them) is logged as an error.
+			// (Failed loads are the console's feature probes and expected 4xx answers.)
+			if e.Entry.Level == cdplog.EntryLevelError && e.Entry.Source != cdplog.EntrySourceNetwork {
+				tb.flag("browser log: %s %s", e.Entry.Text, e.Entry.URL)
 			}
 		case *runtime.EventConsoleAPICalled:
 			if e.Type == runtime.ConsoleAPICalledTypeError {
@@ -423,7 +431,9 @@ func testCreateEachType(t *testing.T, w *world) {
 					want[key] = "$encrypted$"
 				}
 			}
-			tb.do(chromedp.Click(css(".notifier-form button[type=submit]")),
+			// Enter in a field submits, as a user would; a click by coordinates
+			// could miss the button while the previews above it grow.
+			tb.do(chromedp.SendKeys(css("input[name=name]"), kb.Enter),
 				until(`location.hash.startsWith("#/notifiers?search=")`), until(`document.querySelectorAll("table.cards tbody tr").length === 1`))
 			list := w.h.For(t).Must(http.StatusOK, "GET", "/api/v1/notifiers/?name="+url.QueryEscape(notifierName), nil)
 			if list["count"] != 1.0 {
@@ -468,14 +478,15 @@ func testEditKeepsSecretAndTest(t *testing.T, w *world) {
 		t.Errorf("the secret is an input of type %q", typ)
 	}
 	tb.do(chromedp.SendKeys(css("input[name=description]"), "edited in the console"),
-		chromedp.Click(css(".notifier-form button[type=submit]")), until(`location.hash.startsWith("#/notifiers?search=")`))
+		chromedp.SendKeys(css("input[name=description]"), kb.Enter), until(`location.hash.startsWith("#/notifiers?search=")`))
 	n := w.h.For(t).Must(http.StatusOK, "GET", "/api/v1/notifiers/"+itoa(id)+"/", nil)
 	if n["description"] != "edited in the console" {
 		t.Errorf("description = %v", n["description"])
 	}
 	// The stored password is unchanged: the test delivery carries it.
 	tb.open("#/notifiers/" + itoa(id) + "/edit")
-	tb.do(chromedp.Click(css(".panel button")),
+	// The previews above the button come in first; then it stays where it is.
+	tb.do(until(`document.querySelector('.rendered[data-trigger="error"] .subject') !== null`), chromedp.Click(css(".panel button")),
 		until(`document.querySelector(".panel .test-result .status-successful") !== null`))
 	got := rc.requests()
 	if len(got) != 1 {

@@ -220,10 +220,10 @@ async function form(box, n, mode) {
       }));
     shownType = t.notification_type;
   }
-  typeSel.addEventListener("change", renderConfig);
   renderConfig();
 
   const editor = messagesEditor(n && mode !== "new" ? n.messages : null, () => typeSel.value);
+  typeSel.addEventListener("change", () => { renderConfig(); editor.preview(); });
   const formErr = el("p", { class: "error", role: "alert" });
   const f = el("form", { class: "notifier-form", novalidate: true },
     el("fieldset", {}, el("legend", {}, "General"),
@@ -357,7 +357,7 @@ function messagesEditor(messages, typeOf) {
       el("button", { type: "button", onclick: run }, "Preview")), problems, sets);
   jobSel.addEventListener("change", run);
   schedule(); // show what each trigger sends now
-  return { node, read, showProblems };
+  return { node, read, showProblems, preview: schedule };
 }
 
 // listing shows the template with numbered lines and the problem at its line.

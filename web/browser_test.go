@@ -639,7 +639,7 @@ func testJobLinks(t *testing.T, w *world) {
 	job := heraldtest.ID(h.Must(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/job_templates/%d/launch/", tpl), nil))
 	h.Must(http.StatusOK, "PATCH", "/api/v1/jobs/"+itoa(job)+"/", map[string]any{"status": "failed",
 		"host_status_counts": map[string]any{"ok": 3, "failures": 1, "processed": 2},
-		"hosts": map[string]any{"web1": map[string]any{"ok": 2, "failures": 1}, "web2": map[string]any{"ok": 1}}})
+		"hosts":              map[string]any{"web1": map[string]any{"ok": 2, "failures": 1}, "web2": map[string]any{"ok": 1}}})
 	update := heraldtest.ID(h.Must(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/projects/%d/update/", project), nil))
 	h.Must(http.StatusOK, "PATCH", "/api/v1/project_updates/"+itoa(update)+"/", map[string]any{"status": "successful"})
 

@@ -39,8 +39,8 @@ func (s *server) previewMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	fe := fieldErrors{}
 	typ, _ := fe.str(fields, "notification_type", true, 64)
-	if typ != "" && s.Types[typ] == nil {
-		fe.add("notification_type", "\"%s\" is not a valid choice; the choices are %s.", typ, s.typeNames())
+	if typ != "" && s.svc.Types()[typ] == nil {
+		fe.add("notification_type", "\"%s\" is not a valid choice; the choices are %s.", typ, strings.Join(typeNames(s.svc.Types()), ", "))
 	}
 	msgs, problems := message.Parse(fields["messages"])
 	for _, p := range problems {
@@ -54,7 +54,7 @@ func (s *server) previewMessages(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := json.Unmarshal(raw, &ref); err != nil || !ref.Kind.Valid() || ref.ID <= 0 {
 			fe.add("job", "Expected {\"kind\": one of the job kinds, \"id\": a job id}, or null for a sample job.")
-		} else if j, err := s.store.GetJob(r.Context(), ref.Kind, ref.ID); err != nil {
+		} else if j, err := s.svc.GetJob(r.Context(), ref.Kind, ref.ID); err != nil {
 			if herald.ErrorCode(err) != herald.ENOTFOUND {
 				s.writeError(w, r, err)
 				return
@@ -82,7 +82,7 @@ func (s *server) previewMessages(w http.ResponseWriter, r *http.Request) {
 		if j == nil {
 			j = sampleJob(previewStatus[tr])
 		}
-		subject, body := message.Render(typ, msgs, tr, j, s.BaseURL)
+		subject, body := message.Render(typ, msgs, tr, j, s.svc.BaseURL())
 		custom := msgs[string(tr)] != nil
 		out[string(tr)] = map[string]any{"subject": subject, "body": body, "custom": custom}
 	}

@@ -18,14 +18,11 @@ var jsonTypes = map[notify.Kind]string{
 // that clients (the console's forms) follow the registry with no change of
 // their own when a type is added.
 func (s *server) notificationTypes(w http.ResponseWriter, r *http.Request) {
-	names := make([]string, 0, len(s.Types))
-	for name := range s.Types {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	types := s.svc.Types()
+	names := typeNames(types)
 	results := make([]any, 0, len(names))
 	for _, name := range names {
-		spec := s.Types[name]
+		spec := types[name]
 		fields := make([]any, 0, len(spec.Fields))
 		for _, f := range spec.Fields {
 			fields = append(fields, map[string]any{
@@ -38,4 +35,14 @@ func (s *server) notificationTypes(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(results), "next": nil, "previous": nil, "results": results})
+}
+
+// typeNames lists the types' names in order.
+func typeNames(types map[string]*notify.Spec) []string {
+	names := make([]string, 0, len(types))
+	for name := range types {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -86,6 +86,7 @@ func TestConsole(t *testing.T) {
 		{"JobLinks", testJobLinks},
 		{"NarrowLayout", testNarrowLayout},
 		{"DeleteAndPause", testDeleteAndPause},
+		{"UsersAndRoles", testUsersAndRoles},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, w) })
 	}
@@ -221,10 +222,15 @@ func css(s string) chromedp.CSS { return chromedp.CSS(s) }
 // signIn opens the console and signs in as admin through the form.
 func (tb *tab) signIn(hash string) {
 	tb.t.Helper()
+	tb.signInAs("admin", heraldtest.AdminPassword, hash)
+}
+
+func (tb *tab) signInAs(user, password, hash string) {
+	tb.t.Helper()
 	tb.do(chromedp.Navigate(tb.base+"/"+hash),
 		chromedp.WaitVisible(css("#login-username")),
-		chromedp.SendKeys(css("#login-username"), "admin"),
-		chromedp.SendKeys(css("#login-password"), heraldtest.AdminPassword),
+		chromedp.SendKeys(css("#login-username"), user),
+		chromedp.SendKeys(css("#login-password"), password),
 		chromedp.Click(css("#login-form button[type=submit]")),
 		chromedp.WaitVisible(css("#nav")), until(`document.querySelector("#view").dataset.rendered === location.hash`))
 }
@@ -751,5 +757,56 @@ func testDeleteAndPause(t *testing.T, w *world) {
 		chromedp.Click(css("dialog.confirm button.danger")), until(`document.querySelector("p.empty") !== null`))
 	if r := h.Do("GET", "/api/v1/notifiers/"+itoa(id)+"/", nil); r.Status != http.StatusNotFound {
 		t.Errorf("after delete: %d", r.Status)
+	}
+}
+
+// A user made and given a role in the console signs in and sees only what the role shows.
+func testUsersAndRoles(t *testing.T, w *world) {
+	h := w.h.For(t)
+	if r := h.Do("GET", "/api/v1/users/", nil); r.Status == http.StatusNotFound {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("users/ answers 404: the users screens await API.md §9")
+		}
+		t.Skip("users/ answers 404: awaits API.md §9")
+	}
+	org := w.org(t)
+	other := heraldtest.ID(h.Must(http.StatusCreated, "POST", "/api/v1/organizations/", map[string]any{"name": "Elsewhere"}))
+	rc := newReceiver(t, http.StatusOK)
+	w.webhook(t, "Ops only", rc, nil)
+	h.Must(http.StatusCreated, "POST", "/api/v1/notifiers/", map[string]any{"name": "Not for her", "organization": other,
+		"notification_type": "webhook", "notification_configuration": map[string]any{"url": rc.URL}})
+
+	tb := w.tab(t)
+	tb.signIn("#/users")
+	tb.do(chromedp.SendKeys(css("form.panel input[name=username]"), "dana"),
+		chromedp.SendKeys(css("form.panel input[name=password]"), "dana-password-1"),
+		chromedp.SendKeys(css("form.panel input[name=email]"), "dana@example.com"+kb.Enter),
+		until(`[...document.querySelectorAll("table.cards a")].some((a) => a.textContent === "dana")`))
+	users := h.Must(http.StatusOK, "GET", "/api/v1/users/?username=dana", nil)
+	if users["count"] != 1.0 {
+		t.Fatalf("users named dana: %v", users["count"])
+	}
+	dana := heraldtest.ID(users["results"].([]any)[0].(map[string]any))
+	tb.open(fmt.Sprintf("#/users/%d", dana))
+	tb.do(set("select[name=object_type]", "organizations"), set("input[name=object_id]", itoa(org)),
+		until(`[...document.querySelectorAll("select[name=role] option")].some((o) => o.textContent === "notification_admin")`))
+	tb.do(set("select[name=role]", eval[string](tb, `[...document.querySelectorAll("select[name=role] option")].find((o) => o.textContent === "notification_admin").value`)),
+		chromedp.Click(css("form.panel button[type=submit]")),
+		until(`[...document.querySelectorAll("table.cards td")].some((td) => td.textContent === "notification_admin")`))
+	roles := h.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/users/%d/roles/", dana), nil)["results"].([]any)
+	granted := false
+	for _, r := range roles {
+		ro := r.(map[string]any)
+		granted = granted || (ro["name"] == "notification_admin" && ro["resource_type"] == "organization" && ro["resource_id"] == float64(org))
+	}
+	if !granted {
+		t.Fatalf("dana's roles: %v", roles)
+	}
+	// Dana sees Ops's notifiers, not Elsewhere's.
+	as := w.tab(t)
+	as.signInAs("dana", "dana-password-1", "#/notifiers")
+	names := eval[string](as, `[...document.querySelectorAll("table.cards tbody tr td:first-child")].map((td) => td.textContent).join("\n")`)
+	if !strings.Contains(names, "Ops only") || strings.Contains(names, "Not for her") {
+		t.Errorf("dana sees %q", names)
 	}
 }

@@ -103,12 +103,14 @@ export async function has(path) {
   return features.get(path);
 }
 
-// hasAction reports whether a POST endpoint exists, by sending what the
-// contract refuses with 400 (an empty filter), so nothing changes.
+// hasAction reports whether a bulk POST endpoint exists, by sending a filter
+// that can match nothing (successful notifications from before 1970 are
+// neither retried nor canceled), so nothing changes whatever the server does.
+const matchesNothing = { status: "successful", created__lt: "1970-01-02T00:00:00Z" };
 export async function hasAction(path) {
   const key = "POST " + path;
   if (!features.has(key)) {
-    features.set(key, call("POST", path, {}).then(() => true, (e) => !(e.status === 404 || e.status === 405)));
+    features.set(key, call("POST", path, matchesNothing).then(() => true, (e) => !(e.status === 404 || e.status === 405)));
   }
   return features.get(key);
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -165,10 +166,14 @@ func problemLine(field, src, problem string) int {
 	return lo
 }
 
-// problemText is a problem without the template's source it quotes.
+// problemText is a problem without the template's source it quotes and
+// without the position the engine gives (for an unclosed tag that is where
+// the input ended, not where the tag began).
 func problemText(src, problem string) string {
-	return strings.TrimPrefix(problem, "Unable to render message '"+src+"': ")
+	return enginePosition.ReplaceAllString(strings.TrimPrefix(problem, "Unable to render message '"+src+"': "), "")
 }
+
+var enginePosition = regexp.MustCompile(`\bline \d+(, col(umn)? \d+)?: |\(Line: \d+ Col: \d+, ?`)
 
 // sampleJob is the job a preview renders against when none is named.
 func sampleJob(status string) *herald.Job {

@@ -95,12 +95,13 @@ func TestConsole(t *testing.T) {
 // tab is one browser tab; it fails the test on a script error, a browser
 // dialog, or a request to another host.
 type tab struct {
-	t    *testing.T
-	w    *world
-	ctx  context.Context
-	mu   sync.Mutex
-	bad  []string
-	base string
+	t     *testing.T
+	w     *world
+	ctx   context.Context
+	mu    sync.Mutex
+	bad   []string
+	base  string
+	loads int
 }
 
 func (w *world) tab(t *testing.T) *tab {
@@ -238,7 +239,10 @@ func (tb *tab) signInAs(user, password, hash string) {
 // open navigates within the console and waits for the page's heading.
 func (tb *tab) open(hash string) {
 	tb.t.Helper()
-	tb.do(chromedp.Navigate(tb.base+"/"+hash), until(`document.querySelector("#view").dataset.rendered === location.hash`))
+	// A fresh load each time (the console ignores the query), so that opening
+	// the page already shown starts it anew rather than keeping what was typed.
+	tb.loads++
+	tb.do(chromedp.Navigate(fmt.Sprintf("%s/?load=%d%s", tb.base, tb.loads, hash)), until(`document.querySelector("#view").dataset.rendered === location.hash`))
 }
 
 // shot saves a screenshot: into docs/screenshots with HERALD_UPDATE_SCREENSHOTS=1, else a temporary directory.
@@ -383,6 +387,10 @@ func sampleValue(key, typ string) string {
 		return "herald@example.com"
 	case key == "recipients":
 		return "ops@example.com\noncall@example.com"
+	case key == "bot_token":
+		return "123456789:AAE-example-token-from-BotFather"
+	case key == "chat_ids":
+		return "-1001234567890"
 	case strings.Contains(key, "number"):
 		return "+15555550100"
 	case key == "channels" || key == "targets":

@@ -83,6 +83,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	handle(api, "/api/v1/notifiers/{id}/", map[string]http.HandlerFunc{
 		"GET": s.getNotifier, "PUT": s.updateNotifier(false), "PATCH": s.updateNotifier(true), "DELETE": s.deleteNotifier,
 	})
+	handle(api, "/api/v1/notifiers/preview/", map[string]http.HandlerFunc{"POST": s.previewMessages})
+	handle(api, "/api/v1/notification_types/", map[string]http.HandlerFunc{"GET": s.notificationTypes})
 	handle(api, "/api/v1/notifiers/{id}/test/", map[string]http.HandlerFunc{"POST": s.testNotifier})
 	handle(api, "/api/v1/notifiers/{id}/notifications/", map[string]http.HandlerFunc{"GET": s.notifierNotifications})
 

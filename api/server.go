@@ -43,6 +43,7 @@ func NewServer(cfg Config) http.Handler {
 	h = trailingSlash(h)
 	h = productHeaders(h)
 	h = s.recoverPanics(h)
+	h = securityHeaders(h)
 	return h
 }
 

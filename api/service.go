@@ -18,6 +18,7 @@ type Service interface {
 	IdentityService
 	ApprovalService
 	Types() map[string]*notify.Spec
+	BaseURL() string // the public URL messages link to
 }
 
 // ApprovalService serves workflow approvals.

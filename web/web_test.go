@@ -12,9 +12,11 @@ func TestHandlerServesTheConsole(t *testing.T) {
 	srv := httptest.NewServer(Handler())
 	defer srv.Close()
 	for path, want := range map[string]string{
-		"/":            `<script src="console.js">`,
-		"/console.js":  `"/api/v1"`,
-		"/console.css": "table",
+		"/":                   `<script type="module" src="console.js">`,
+		"/console.js":         `from "./api.js"`,
+		"/api.js":             `"/api/v1"`,
+		"/views/notifiers.js": "notificationTypes()",
+		"/console.css":        "table",
 	} {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {

@@ -1,151 +1,126 @@
 // Herald's console: a thin client of the same API everyone uses. It signs in
-// by making a token (POST /api/v1/tokens/ with the password once) and keeps
-// it for the browser session only.
-"use strict";
+// by making a token (POST /api/v1/tokens/ with the password once), keeps it
+// for the browser session only, and revokes it on sign-out.
+import { session, signIn, signOut, whenSignedOut, has } from "./api.js";
+import { el, errorBox } from "./dom.js";
+import * as notifiers from "./views/notifiers.js";
+import * as notifications from "./views/notifications.js";
+import * as jobs from "./views/jobs.js";
+import * as objects from "./views/objects.js";
+import * as access from "./views/access.js";
 
-const API = "/api/v1";
 const $ = (sel) => document.querySelector(sel);
 
-function token() { return sessionStorage.getItem("herald-token"); }
-
-async function call(method, path, body) {
-  const headers = { "Authorization": "Bearer " + token() };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const resp = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (resp.status === 401) { signOut(); throw new Error("Signed out."); }
-  const text = await resp.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!resp.ok) throw new Error(JSON.stringify(data, null, 1));
-  return data;
+// route reads the hash: "#/notifiers/3/edit?x=1" → ["notifiers", "3", "edit"] and its query.
+// "#notifiers" (the old console's links) is read the same.
+export function route() {
+  const raw = location.hash.replace(/^#\/?/, "");
+  const [path, query] = raw.split("?");
+  return { parts: path.split("/").filter(Boolean), query: new URLSearchParams(query || "") };
 }
 
-// el builds an element; children may be strings or elements.
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
-  return e;
-}
+const sections = [
+  { name: "notifiers", label: "Notifiers", view: notifiers.show },
+  { name: "notifications", label: "Notifications", view: notifications.show },
+  { name: "jobs", label: "Jobs", view: jobs.show },
+  { name: "resources", label: "Resources", view: objects.show, also: objects.collections },
+  { name: "users", label: "Users", view: access.users, feature: "/users/?page_size=1" },
+  { name: "teams", label: "Teams", view: access.teams, feature: "/teams/?page_size=1" },
+];
 
-function table(headers, rows) {
-  return el("table", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h))),
-    ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c)))));
-}
-
-function status(s) { return el("span", { class: "status-" + s }, s); }
-
-const views = {
-  async notifiers(view) {
-    const list = await call("GET", "/notifiers/?page_size=200");
-    // The types Herald offers, from its registry: a new type needs nothing here.
-    const types = (await call("GET", "/openapi.json")).info["x-herald-notifier-types"];
-    const out = el("p", { class: "error" });
-    view.append(el("h2", {}, "Notifiers"),
-      table(["id", "name", "type", "organization", "recent", ""], list.results.map((n) => [
-        n.id, n.name, n.notification_type, (n.summary_fields.organization || {}).name || "",
-        el("span", {}, ...n.summary_fields.recent_notifications.map((r) => status(r.status)).flatMap((s) => [s, " "])),
-        el("button", { type: "button", onclick: async () => {
-          try { const r = await call("POST", `/notifiers/${n.id}/test/`); out.textContent = `Test notification ${r.notification} queued.`; }
-          catch (e) { out.textContent = e.message; }
-        } }, "Send test"),
-      ])), out);
-    const form = el("form", {},
-      el("h3", {}, "New notifier"),
-      el("label", {}, "Name", el("input", { name: "name", required: "" })),
-      el("label", {}, "Organization id", el("input", { name: "organization", type: "number", min: "1" })),
-      el("label", {}, "Type", el("select", { name: "type" }, ...types.map((t) => el("option", {}, t)))),
-      el("label", {}, "Configuration (JSON)", el("textarea", { name: "config" }, '{"url": "https://example.com/hook"}')),
-      el("button", { type: "submit" }, "Create"), el("p", { class: "error" }));
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const f = new FormData(form);
-      try {
-        await call("POST", "/notifiers/", {
-          name: f.get("name"), organization: f.get("organization") ? Number(f.get("organization")) : null,
-          notification_type: f.get("type"), notification_configuration: JSON.parse(f.get("config")),
-        });
-        show();
-      } catch (e) { form.querySelector(".error").textContent = e.message; }
-    });
-    view.append(form);
-  },
-
-  async notifications(view) {
-    const list = await call("GET", "/notifications/?order_by=-id&page_size=100");
-    view.append(el("h2", {}, "Notifications"),
-      table(["id", "status", "type", "subject", "attempts", "sent", "error", "job"], list.results.map((n) => [
-        n.id, status(n.status), n.notification_type, n.subject, n.attempts, n.notifications_sent,
-        el("pre", {}, n.error), n.job ? `${n.job.kind} #${n.job.id}` : "test",
-      ])));
-  },
-
-  async jobs(view) {
-    const list = await call("GET", "/unified_jobs/?order_by=-id&page_size=100");
-    view.append(el("h2", {}, "Jobs"),
-      table(["id", "kind", "name", "status", "started", "finished", "notifications"], list.results.map((j) => [
-        j.id, j.type, j.name, status(j.status), j.started || "", j.finished || "",
-        el("a", { href: `#job/${j.type}/${j.id}` }, "show"),
-      ])));
-  },
-
-  async templates(view) {
-    const list = await call("GET", "/job_templates/?page_size=200");
-    view.append(el("h2", {}, "Job templates"));
-    for (const t of list.results) {
-      const rows = [];
-      for (const trigger of ["started", "success", "error"]) {
-        const eff = await call("GET", `/job_templates/${t.id}/effective_notifiers/?trigger=${trigger}`);
-        for (const r of eff.results) {
-          rows.push([trigger, r.notifier.name, r.notifier.notification_type,
-            r.levels.map((l) => `${l.type} '${l.name}' (${l.list})`).join(", ")]);
-        }
-      }
-      view.append(el("h3", {}, `${t.name} (project ${(t.summary_fields.project || {}).name || t.project})`),
-        rows.length ? table(["trigger", "notifier", "type", "why"], rows) : el("p", {}, "No notifiers apply."));
+async function buildNav() {
+  const nav = $("#nav-links");
+  nav.replaceChildren();
+  for (const s of sections) {
+    const a = el("a", { href: "#/" + s.name, "data-section": s.name }, s.label);
+    if (s.feature) {
+      a.hidden = true;
+      has(s.feature).then((ok) => { a.hidden = !ok; });
     }
-  },
-};
-
-async function jobView(view, kind, id) {
-  const collections = { job: "jobs", project_update: "project_updates", inventory_update: "inventory_updates",
-    ad_hoc_command: "ad_hoc_commands", workflow_job: "workflow_jobs", system_job: "system_jobs" };
-  const list = await call("GET", `/${collections[kind]}/${id}/notifications/`);
-  view.append(el("h2", {}, `${kind} #${id}: notifications`),
-    table(["id", "status", "type", "subject", "recipients", "error"], list.results.map((n) => [
-      n.id, status(n.status), n.notification_type, n.subject, n.recipients, el("pre", {}, n.error)])));
+    nav.append(a);
+  }
+  $("#whoami").textContent = session() ? session().user : "";
 }
 
-async function show() {
-  if (!token()) { $("#login").hidden = false; $("#view").hidden = true; $("#nav").hidden = true; return; }
-  $("#login").hidden = true; $("#nav").hidden = false;
+let rendering = 0;
+
+async function render() {
+  const signedIn = Boolean(session());
+  $("#login").hidden = signedIn;
+  $("#nav").hidden = !signedIn;
   const view = $("#view");
-  view.hidden = false;
-  view.replaceChildren();
-  const route = (location.hash || "#notifiers").slice(1).split("/");
-  document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", a.hash === "#" + route[0]));
+  view.hidden = !signedIn;
+  if (!signedIn) {
+    document.title = "Sign in · Herald";
+    $("#login-form [name=username]").focus();
+    return;
+  }
+  const { parts, query } = route();
+  const name = parts[0] || "notifiers";
+  const section = sections.find((s) => s.name === name || (s.also && s.also.includes(name))) || sections[0];
+  for (const a of document.querySelectorAll("#nav-links a")) {
+    if (a.dataset.section === section.name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
+  const mine = ++rendering;
+  const hash = location.hash;
+  delete view.dataset.rendered;
+  const box = el("div", { class: "page" });
   try {
-    if (route[0] === "job") await jobView(view, route[1], route[2]);
-    else await (views[route[0]] || views.notifiers)(view);
-  } catch (e) { view.append(el("p", { class: "error" }, e.message)); }
+    await section.view(box, parts, query, () => mine !== rendering);
+  } catch (e) {
+    box.append(errorBox(e));
+  }
+  if (mine !== rendering) return; // a newer route is being shown
+  view.replaceChildren(box);
+  view.dataset.rendered = hash; // which route the page shows (tests wait for it)
+  const h = box.querySelector("h2");
+  if (h) {
+    document.title = h.textContent + " · Herald";
+    h.setAttribute("tabindex", "-1");
+    if (focusOnRender) h.focus({ preventScroll: true });
+  }
+  focusOnRender = true;
 }
 
-function signOut() { sessionStorage.removeItem("herald-token"); show(); }
+let focusOnRender = false;
+
+// refresh shows the current route again (after a change), keeping focus where it is.
+export function refresh() { focusOnRender = false; return render(); }
+window.addEventListener("herald:refresh", () => refresh());
+
+whenSignedOut((why) => {
+  $("#login-error").textContent = why;
+  render();
+});
 
 $("#login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const f = new FormData(ev.target);
-  const resp = await fetch(API + "/tokens/", {
-    method: "POST",
-    headers: { "Authorization": "Basic " + btoa(f.get("username") + ":" + f.get("password")), "Content-Type": "application/json" },
-    body: JSON.stringify({ description: "console" }),
-  });
-  const data = await resp.json();
-  if (!resp.ok) { $("#login-error").textContent = data.detail || "Sign-in failed."; return; }
-  sessionStorage.setItem("herald-token", data.token);
-  show();
+  const form = ev.target;
+  const f = new FormData(form);
+  const err = $("#login-error");
+  err.textContent = "";
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    await signIn(String(f.get("username")), String(f.get("password")));
+    form.reset();
+    await buildNav();
+    focusOnRender = true;
+    await render();
+  } catch (e) {
+    err.textContent = e.message;
+    form.querySelector("[name=password]").select();
+  } finally {
+    button.disabled = false;
+  }
 });
-$("#logout").addEventListener("click", signOut);
-window.addEventListener("hashchange", show);
-show();
+
+$("#logout").addEventListener("click", async () => {
+  await signOut();
+  $("#login-error").textContent = "";
+  render();
+});
+
+window.addEventListener("hashchange", () => { focusOnRender = true; render(); });
+if (session()) buildNav();
+render();

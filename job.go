@@ -88,10 +88,13 @@ const (
 	// TriggerApprovals fires on a workflow approval's events; its list is on
 	// organizations and workflow job templates only.
 	TriggerApprovals Trigger = "approvals"
+	// TriggerChanged fires, besides success or error, when a finished job
+	// changed something (Job.Changed); "any" does not include it.
+	TriggerChanged Trigger = "changed"
 )
 
 // AttachTriggers are the attachment lists, in the order the API shows them.
-var AttachTriggers = []Trigger{TriggerError, TriggerSuccess, TriggerAny, TriggerStarted}
+var AttachTriggers = []Trigger{TriggerError, TriggerSuccess, TriggerAny, TriggerStarted, TriggerChanged}
 
 // TriggerFor returns the trigger a job status fires, and false for none.
 func TriggerFor(status string) (Trigger, bool) {
@@ -119,29 +122,60 @@ type HostCounts struct {
 	Failures  int `json:"failures"`
 }
 
+// HostSummary is one host's result in AWX's own shape (its JobHostSummary):
+// Failed is true exactly when Dark or Failures is above 0; the fields are in
+// AWX's order, so that bodies read as AWX's do.
+type HostSummary struct {
+	Failed    bool `json:"failed"`
+	Changed   int  `json:"changed"`
+	Dark      int  `json:"dark"`
+	Failures  int  `json:"failures"`
+	OK        int  `json:"ok"`
+	Processed int  `json:"processed"`
+	Skipped   int  `json:"skipped"`
+	Rescued   int  `json:"rescued"`
+	Ignored   int  `json:"ignored"`
+}
+
+// Failure is one failed or unreachable task of a job, so that a message can
+// say which host failed which task, and why.
+type Failure struct {
+	Host   string `json:"host"`
+	Task   string `json:"task"`
+	Action string `json:"action"`
+	Msg    string `json:"msg"`
+}
+
+// Limits of a job's failures: what a report carries past them is dropped.
+const (
+	MaxFailures   = 100
+	MaxFailureLen = 1024 // characters of each text of a Failure
+)
+
 // Job is one run of any kind. Template is the id of the object it was launched
 // from (job template, project, inventory source, inventory for ad hoc commands,
 // workflow job template or system job template).
 type Job struct {
 	Object
-	Kind             JobKind               `json:"-"`
-	Name             string                `json:"name"`
-	Status           string                `json:"status"`
-	Failed           bool                  `json:"failed"`
-	Started          *time.Time            `json:"started"`
-	Finished         *time.Time            `json:"finished"`
-	LaunchType       string                `json:"launch_type"`
-	CreatedBy        string                `json:"created_by"`
-	ResultTraceback  string                `json:"result_traceback"`
-	JobExplanation   string                `json:"job_explanation"`
-	ExtraVars        string                `json:"extra_vars"`
-	Limit            string                `json:"limit"`
-	ModuleName       string                `json:"module_name,omitempty"`
-	ModuleArgs       string                `json:"module_args,omitempty"`
-	HostStatusCounts *HostCounts           `json:"host_status_counts"`
-	Hosts            map[string]HostCounts `json:"hosts"`
-	Template         int64                 `json:"-"`
-	Organization     *int64                `json:"organization"`
+	Kind             JobKind                `json:"-"`
+	Name             string                 `json:"name"`
+	Status           string                 `json:"status"`
+	Failed           bool                   `json:"failed"`
+	Started          *time.Time             `json:"started"`
+	Finished         *time.Time             `json:"finished"`
+	LaunchType       string                 `json:"launch_type"`
+	CreatedBy        string                 `json:"created_by"`
+	ResultTraceback  string                 `json:"result_traceback"`
+	JobExplanation   string                 `json:"job_explanation"`
+	ExtraVars        string                 `json:"extra_vars"`
+	Limit            string                 `json:"limit"`
+	ModuleName       string                 `json:"module_name,omitempty"`
+	ModuleArgs       string                 `json:"module_args,omitempty"`
+	HostStatusCounts *HostCounts            `json:"host_status_counts"`
+	Hosts            map[string]HostSummary `json:"hosts"`
+	Failures         []Failure              `json:"failures"`
+	Template         int64                  `json:"-"`
+	Organization     *int64                 `json:"organization"`
 	// Names resolved for messages; filled by the store on read.
 	Refs JobRefs `json:"-"`
 }
@@ -173,12 +207,27 @@ type JobUpdate struct {
 	ResultTraceback  *string
 	JobExplanation   *string
 	HostStatusCounts *HostCounts
-	Hosts            map[string]HostCounts
+	Hosts            map[string]HostSummary
+	Failures         []Failure // nil: not reported; empty: none
 }
 
 // HasDetails reports whether the update carries anything besides the status.
 func (u JobUpdate) HasDetails() bool {
-	return u.ResultTraceback != nil || u.JobExplanation != nil || u.HostStatusCounts != nil || u.Hosts != nil
+	return u.ResultTraceback != nil || u.JobExplanation != nil || u.HostStatusCounts != nil || u.Hosts != nil || u.Failures != nil
+}
+
+// Changed reports whether the job changed something on a host: the changed
+// trigger's condition.
+func (j *Job) Changed() bool {
+	if j.HostStatusCounts != nil && j.HostStatusCounts.Changed > 0 {
+		return true
+	}
+	for _, h := range j.Hosts {
+		if h.Changed > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // LaunchRequest holds what a launch accepts.
@@ -268,5 +317,8 @@ func (j *Job) applyDetails(u JobUpdate) {
 	}
 	if u.Hosts != nil {
 		j.Hosts = u.Hosts
+	}
+	if u.Failures != nil {
+		j.Failures = u.Failures
 	}
 }

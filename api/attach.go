@@ -59,13 +59,13 @@ func (s *server) effective(t *herald.ObjectType) http.HandlerFunc {
 		}
 		trigger := herald.Trigger(r.URL.Query().Get("trigger"))
 		switch trigger {
-		case herald.TriggerStarted, herald.TriggerSuccess, herald.TriggerError:
+		case herald.TriggerStarted, herald.TriggerSuccess, herald.TriggerError, herald.TriggerChanged:
 		default:
 			if _, err := s.svc.GetObject(r.Context(), t, id); err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			s.writeError(w, r, herald.FieldError("trigger", "Give ?trigger= as one of started, success or error."))
+			s.writeError(w, r, herald.FieldError("trigger", "Give ?trigger= as one of started, success, error or changed."))
 			return
 		}
 		list, err := s.svc.EffectiveNotifiers(r.Context(), t, id, trigger)

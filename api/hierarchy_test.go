@@ -68,7 +68,7 @@ func nfNewTree(t *testing.T, s *heraldtest.Server, prefix string) nfTree {
 
 // nfRunJob launches a job of kind k from tree, reports each status in turn,
 // and returns the job's id and name. An optional result_traceback goes with a
-// "failed" report.
+// "failed" report; a status with "+changed" reports one host that changed something.
 func nfRunJob(t *testing.T, s *heraldtest.Server, k nfKind, tree nfTree, statuses ...string) (int64, string) {
 	t.Helper()
 	var launch map[string]any
@@ -84,9 +84,13 @@ func nfRunJob(t *testing.T, s *heraldtest.Server, k nfKind, tree nfTree, statuse
 	}
 	id := heraldtest.ID(launch)
 	for _, st := range statuses {
+		st, changed := strings.CutSuffix(st, "+changed")
 		body := map[string]any{"status": st}
 		if st == "failed" {
 			body["result_traceback"] = "boom"
+		}
+		if changed {
+			body["hosts"] = map[string]any{"web1": map[string]any{"changed": 1, "ok": 1, "processed": 1}}
 		}
 		nfMust(t, s, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/%s/%d/", k.collection, id), body)
 	}
@@ -120,7 +124,7 @@ func testAttachLists(t *testing.T, s *heraldtest.Server) {
 		return out
 	}
 	for typ, coll := range nfCollections {
-		for _, list := range []string{"error", "success", "any", "started"} {
+		for _, list := range []string{"error", "success", "any", "started", "changed"} {
 			path := fmt.Sprintf("/api/v1/%s/%d/notifiers_%s/", coll, tree.ids[typ], list)
 			if got := ids(path); len(got) != 0 {
 				t.Fatalf("%s starts with %v", path, got)
@@ -145,7 +149,7 @@ func testAttachLists(t *testing.T, s *heraldtest.Server) {
 			}
 		}
 		// Each list is its own: every list holds only n2 now.
-		for _, list := range []string{"error", "success", "any", "started"} {
+		for _, list := range []string{"error", "success", "any", "started", "changed"} {
 			path := fmt.Sprintf("/api/v1/%s/%d/notifiers_%s/", coll, tree.ids[typ], list)
 			if got := ids(path); !reflect.DeepEqual(got, []int64{n2}) {
 				t.Fatalf("%s lists %v, want [%d]", path, got, n2)
@@ -187,7 +191,7 @@ func testHierarchyKind(t *testing.T, s *heraldtest.Server, k nfKind) {
 		ids[name] = nfNotifier(t, s, tree.org, name, "webhook", map[string]any{"url": rc.URL + "/" + name})
 	}
 	for _, l := range k.levels {
-		for _, list := range []string{"started", "success", "error", "any"} {
+		for _, list := range []string{"started", "success", "error", "any", "changed"} {
 			hook(l + "-" + list)
 			attach(l, list, l+"-"+list)
 		}
@@ -197,18 +201,30 @@ func testHierarchyKind(t *testing.T, s *heraldtest.Server, k nfKind) {
 	hook("shared")
 	attach(top, "success", "shared")
 	attach(bottom, "any", "shared")
+	attach(bottom, "changed", "shared") // heard of with success or error already
+	// One notifier on success and changed: one notification for a success
+	// that changed something, one (changed) for an error that did.
+	attach(bottom, "changed", top+"-success")
 	// An e-mail notifier, for the e-mail body; nothing listens at its port.
 	ids["mail"] = nfNotifier(t, s, tree.org, "mail", "email", map[string]any{
 		"host": "127.0.0.1", "port": nfClosedPort(t), "sender": "herald@example.com", "recipients": []any{"ops@example.com"},
 	})
 	attach(top, "any", "mail")
 
-	// fired lists the notifiers a trigger fires, from the attachments.
-	fired := func(trigger string) []string {
+	// fired lists the notifiers a trigger fires, from the attachments; the
+	// changed trigger fires those that the status's trigger (alongside) did not.
+	var alongside string
+	var fired func(trigger string) []string
+	fired = func(trigger string) []string {
 		seen := map[string]bool{}
 		for _, a := range atts {
-			if a.list == trigger || (trigger != "started" && a.list == "any") {
+			if a.list == trigger || (trigger != "started" && trigger != "changed" && a.list == "any") {
 				seen[a.notifier] = true
+			}
+		}
+		if trigger == "changed" {
+			for _, n := range fired(alongside) {
+				delete(seen, n)
 			}
 		}
 		var out []string
@@ -231,23 +247,31 @@ func testHierarchyKind(t *testing.T, s *heraldtest.Server, k nfKind) {
 		{[]string{"running", "failed"}, map[string]string{"started": "running", "error": "failed"}},
 		{[]string{"error"}, map[string]string{"error": "error"}},
 		{[]string{"canceled"}, map[string]string{"error": "canceled"}},
+		// A report of changes fires the changed trigger beside the status's.
+		{[]string{"running", "successful+changed"}, map[string]string{"started": "running", "success": "successful", "changed": "successful"}},
+		{[]string{"failed+changed"}, map[string]string{"error": "failed", "changed": "failed"}},
 	}
 	for _, j := range jobs {
+		alongside = "success"
+		if j.events["error"] != "" {
+			alongside = "error"
+		}
 		id, name := nfRunJob(t, s, k, tree, j.statuses...)
 		nfCheckJobNotifications(t, s, k, id, name, j.events, fired, ids)
 		// Repeating the last status fires nothing more.
-		nfMust(t, s, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/%s/%d/", k.collection, id), map[string]any{"status": j.statuses[len(j.statuses)-1]})
+		last, _, _ := strings.Cut(j.statuses[len(j.statuses)-1], "+")
+		nfMust(t, s, http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/%s/%d/", k.collection, id), map[string]any{"status": last})
 		nfCheckJobNotifications(t, s, k, id, name, j.events, fired, ids)
 	}
 
 	// effective_notifiers on every level names where each notifier comes from.
 	for i, level := range k.levels {
 		base := fmt.Sprintf("/api/v1/%s/%d/effective_notifiers/", nfCollections[level], tree.ids[level])
-		for _, trigger := range []string{"started", "success", "error"} {
+		for _, trigger := range []string{"started", "success", "error", "changed"} {
 			want := map[string][]any{}
 			for _, a := range atts {
 				li := nfIndex(k.levels, a.level)
-				if li < i || !(a.list == trigger || (trigger != "started" && a.list == "any")) {
+				if li < i || !(a.list == trigger || (trigger != "started" && trigger != "changed" && a.list == "any")) {
 					continue
 				}
 				want[a.notifier] = append(want[a.notifier], map[string]any{"type": a.level, "id": tree.ids[a.level], "name": tree.names[a.level], "list": "notifiers_" + a.list})

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/ordered"
@@ -18,9 +21,13 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 	if j.HostStatusCounts != nil {
 		counts = j.HostStatusCounts
 	}
-	hosts := map[string]herald.HostCounts{}
+	hosts := map[string]herald.HostSummary{}
 	if j.Hosts != nil {
 		hosts = j.Hosts
+	}
+	failures := []herald.Failure{}
+	if j.Failures != nil {
+		failures = j.Failures
 	}
 	related := ordered.Pairs("notifications", self+"notifications/")
 	summary := ordered.Pairs()
@@ -29,7 +36,7 @@ func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 		"created", fmtTime(j.Created), "modified", fmtTime(j.Modified), "started", fmtTimePtr(j.Started), "finished", fmtTimePtr(j.Finished),
 		"elapsed", j.Elapsed(), "launch_type", j.LaunchType, "created_by", j.CreatedBy, "result_traceback", j.ResultTraceback,
 		"job_explanation", j.JobExplanation, "extra_vars", j.ExtraVars, "limit", j.Limit, "host_status_counts", counts, "hosts", hosts,
-		"organization", j.Organization,
+		"failures", failures, "organization", j.Organization,
 	)
 	link := func(field, collection string, id int64, name string) {
 		out.Set(field, id)
@@ -204,21 +211,83 @@ func jobUpdate(fields map[string]json.RawMessage) (herald.JobUpdate, error) {
 	}
 	if raw, ok := fields["host_status_counts"]; ok && string(raw) != "null" {
 		var c herald.HostCounts
-		if err := strictJSON(raw, &c); err != nil {
-			fe.add("host_status_counts", "Expected an object of integer counts (ok, changed, failed, dark, skipped, processed, rescued, ignored, failures).")
+		if err := strictJSON(raw, &c); err != nil || !nonNegative(c.OK, c.Changed, c.Failed, c.Dark, c.Skipped, c.Processed, c.Rescued, c.Ignored, c.Failures) {
+			fe.add("host_status_counts", "Expected an object of non-negative integer counts (ok, changed, failed, dark, skipped, processed, rescued, ignored, failures).")
 		} else {
 			u.HostStatusCounts = &c
 		}
 	}
 	if raw, ok := fields["hosts"]; ok && string(raw) != "null" {
-		var h map[string]herald.HostCounts
-		if err := strictJSON(raw, &h); err != nil {
-			fe.add("hosts", "Expected an object of host names to objects of integer counts.")
+		if h, err := hostSummaries(raw); err != nil {
+			fe.add("hosts", "%s", err.Error())
 		} else {
 			u.Hosts = h
 		}
 	}
+	if raw, ok := fields["failures"]; ok && string(raw) != "null" {
+		var f []herald.Failure
+		if err := strictJSON(raw, &f); err != nil {
+			fe.add("failures", "Expected a list of objects of strings (host, task, action, msg).")
+		} else {
+			u.Failures = clipFailures(f)
+		}
+	}
 	return u, fe.err()
+}
+
+// hostSummaries reads hosts in AWX's shape: each host's "failed" a boolean,
+// the eight counts non-negative integers. failed is set as AWX sets it, true
+// exactly when the host was unreachable or had failures, whatever was sent.
+func hostSummaries(raw json.RawMessage) (map[string]herald.HostSummary, error) {
+	var h map[string]herald.HostSummary
+	if err := strictJSON(raw, &h); err != nil {
+		return nil, errors.New(`Expected an object of host names to objects of AWX's shape: {"failed": false, "changed": 0, "dark": 0, "failures": 0, "ok": 1, "processed": 1, "skipped": 0, "rescued": 0, "ignored": 0}.`)
+	}
+	if h == nil {
+		h = map[string]herald.HostSummary{}
+	}
+	for name, r := range h {
+		if name == "" || !nonNegative(r.Changed, r.Dark, r.Failures, r.OK, r.Processed, r.Skipped, r.Rescued, r.Ignored) {
+			return nil, fmt.Errorf("Host %q: the host name must not be empty and its counts must be non-negative integers.", name)
+		}
+		r.Failed = r.Dark > 0 || r.Failures > 0
+		h[name] = r
+	}
+	return h, nil
+}
+
+func nonNegative(counts ...int) bool {
+	for _, c := range counts {
+		if c < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// clipFailures keeps the first herald.MaxFailures failures, each text cut to
+// herald.MaxFailureLen characters: a report is never refused for its length.
+func clipFailures(f []herald.Failure) []herald.Failure {
+	if f == nil {
+		f = []herald.Failure{}
+	}
+	if len(f) > herald.MaxFailures {
+		f = f[:herald.MaxFailures]
+	}
+	for i := range f {
+		for _, s := range []*string{&f[i].Host, &f[i].Task, &f[i].Action, &f[i].Msg} {
+			*s = clip(*s, herald.MaxFailureLen)
+		}
+	}
+	return f
+}
+
+// clip cuts s to at most n characters (runes).
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 func strictJSON(raw json.RawMessage, v any) error {

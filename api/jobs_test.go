@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/herald-notify/herald/internal/heraldtest"
 )
@@ -75,6 +76,8 @@ func TestJobs(t *testing.T) {
 		{"FinishedIsFinal", testJobFinishedIsFinal},
 		{"BadReport", testJobBadReport},
 		{"ReportFields", testJobReportFields},
+		{"HostsTakeAWXsRule", testJobHostsTakeAWXsRule},
+		{"FailuresAreBounded", testJobFailuresAreBounded},
 		{"StatusEveryKind", testJobStatusEveryKind},
 		{"RepeatedStatusFiresNothing", testJobRepeatedStatusFiresNothing},
 		{"UnifiedJobs", testUnifiedJobs},
@@ -402,6 +405,13 @@ func testJobBadReport(t *testing.T, s *heraldtest.Server) {
 		{"counts unknown key", "host_status_counts", map[string]any{"status": "failed", "host_status_counts": map[string]any{"okay": 1}}, "integer counts"},
 		{"counts not integers", "host_status_counts", map[string]any{"status": "failed", "host_status_counts": map[string]any{"ok": "1"}}, "integer counts"},
 		{"hosts not objects", "hosts", map[string]any{"status": "failed", "hosts": map[string]any{"web1": 3}}, "host names"},
+		{"host failed an integer", "hosts", map[string]any{"status": "failed", "hosts": map[string]any{"web1": map[string]any{"failed": 1}}}, "AWX's shape"},
+		{"host count negative", "hosts", map[string]any{"status": "failed", "hosts": map[string]any{"web1": map[string]any{"ok": -1}}}, "non-negative"},
+		{"host count unknown", "hosts", map[string]any{"status": "failed", "hosts": map[string]any{"web1": map[string]any{"okay": 1}}}, "AWX's shape"},
+		{"counts negative", "host_status_counts", map[string]any{"status": "failed", "host_status_counts": map[string]any{"ok": -2}}, "non-negative"},
+		{"failures not a list", "failures", map[string]any{"status": "failed", "failures": map[string]any{"host": "web1"}}, "list of objects"},
+		{"failure unknown key", "failures", map[string]any{"status": "failed", "failures": []any{map[string]any{"host": "web1", "error": "x"}}}, "list of objects"},
+		{"failure msg not text", "failures", map[string]any{"status": "failed", "failures": []any{map[string]any{"host": "web1", "msg": 3}}}, "list of objects"},
 		{"traceback not a string", "result_traceback", map[string]any{"status": "failed", "result_traceback": []string{"x"}}, "Not a valid string."},
 	}
 	for _, c := range cases {
@@ -424,11 +434,25 @@ func testJobReportFields(t *testing.T, s *heraldtest.Server) {
 		t.Errorf("running: started %v finished %v elapsed %v", j["started"], j["finished"], j["elapsed"])
 	}
 	counts := map[string]any{"ok": 3, "changed": 1, "failed": 1, "dark": 0, "skipped": 2, "processed": 4, "rescued": 0, "ignored": 0, "failures": 1}
-	hosts := map[string]any{"web1": map[string]any{"ok": 3, "changed": 1, "failed": 0, "dark": 0, "skipped": 2, "processed": 1, "rescued": 0, "ignored": 0, "failures": 0}}
+	// AWX's shape: failed a boolean, true when the host was dark or failed.
+	hosts := map[string]any{
+		"web1": map[string]any{"failed": false, "changed": 1, "dark": 0, "failures": 0, "ok": 3, "processed": 1, "skipped": 2, "rescued": 0, "ignored": 0},
+		"web2": map[string]any{"failed": true, "changed": 0, "dark": 0, "failures": 1, "ok": 0, "processed": 1, "skipped": 0, "rescued": 0, "ignored": 0},
+	}
+	if fresh := must(t, s, http.StatusOK, "GET", self, nil); !reflect.DeepEqual(fresh["hosts"], map[string]any{}) || !reflect.DeepEqual(fresh["failures"], []any{}) {
+		t.Errorf("before any report: hosts %v failures %v, want {} and []", fresh["hosts"], fresh["failures"])
+	}
+	failures := []any{map[string]any{"host": "web2", "task": "Install nginx", "action": "ansible.builtin.apt", "msg": "No package matching 'ngnix' is available"}}
 	j = report(t, s, self, http.StatusOK, map[string]any{
 		"status": "failed", "finished": "2026-11-24T10:00:42.5Z", "result_traceback": "boom\nat line 3",
-		"job_explanation": "Task failed", "host_status_counts": counts, "hosts": hosts,
+		"job_explanation": "Task failed", "host_status_counts": counts, "hosts": hosts, "failures": failures,
 	})
+	if !reflect.DeepEqual(j["failures"], failures) {
+		t.Errorf("failures %v, want %v", j["failures"], failures)
+	}
+	if again := must(t, s, http.StatusOK, "GET", self, nil); !reflect.DeepEqual(again["failures"], failures) || !reflect.DeepEqual(again["hosts"], j["hosts"]) {
+		t.Errorf("read back: failures %v hosts %v", again["failures"], again["hosts"])
+	}
 	want := map[string]any{
 		"status": "failed", "failed": true, "started": "2026-11-24T10:00:00.000000Z", "finished": "2026-11-24T10:00:42.500000Z",
 		"elapsed": 42.5, "result_traceback": "boom\nat line 3", "job_explanation": "Task failed",
@@ -445,6 +469,45 @@ func testJobReportFields(t *testing.T, s *heraldtest.Server) {
 	json.Unmarshal(data, &wantHosts)
 	if !reflect.DeepEqual(j["host_status_counts"], wantCounts) || !reflect.DeepEqual(j["hosts"], wantHosts) {
 		t.Errorf("host_status_counts %v hosts %v", j["host_status_counts"], j["hosts"])
+	}
+}
+
+// testJobHostsTakeAWXsRule: failed is true exactly when dark or failures
+// is above 0, as AWX's JobHostSummary sets it, whatever the report said.
+func testJobHostsTakeAWXsRule(t *testing.T, s *heraldtest.Server) {
+	f := newFixture(t, s, "awx hosts")
+	self := objPath("jobs", launch(t, s, kindCases[0], f))
+	j := report(t, s, self, http.StatusOK, map[string]any{"status": "failed", "hosts": map[string]any{
+		"down": map[string]any{"dark": 1}, "ok": map[string]any{"ok": 2, "failed": true}, "bad": map[string]any{"failures": 2, "failed": false},
+	}})
+	hosts := j["hosts"].(map[string]any)
+	for host, want := range map[string]bool{"down": true, "ok": false, "bad": true} {
+		if got := hosts[host].(map[string]any)["failed"]; got != want {
+			t.Errorf("%s: failed %v, want %v", host, got, want)
+		}
+	}
+}
+
+// testJobFailuresAreBounded: past 100 failures the rest are dropped, and
+// each text is cut to 1,024 characters; the report itself is taken.
+func testJobFailuresAreBounded(t *testing.T, s *heraldtest.Server) {
+	f := newFixture(t, s, "bounded failures")
+	self := objPath("jobs", launch(t, s, kindCases[0], f))
+	var many []any
+	for i := range 150 {
+		many = append(many, map[string]any{"host": fmt.Sprintf("h%d", i), "task": "t", "action": "command", "msg": strings.Repeat("é", 3000)})
+	}
+	j := report(t, s, self, http.StatusOK, map[string]any{"status": "failed", "failures": many})
+	got := j["failures"].([]any)
+	if len(got) != 100 || got[99].(map[string]any)["host"] != "h99" {
+		t.Fatalf("%d failures kept, the last %v", len(got), got[len(got)-1])
+	}
+	if msg := got[0].(map[string]any)["msg"].(string); utf8.RuneCountInString(msg) != 1024 {
+		t.Errorf("msg has %d characters, want 1024", utf8.RuneCountInString(msg))
+	}
+	// An empty list clears them.
+	if j := report(t, s, self, http.StatusOK, map[string]any{"failures": []any{}}); !reflect.DeepEqual(j["failures"], []any{}) {
+		t.Errorf("after clearing: %v", j["failures"])
 	}
 }
 

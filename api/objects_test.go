@@ -405,7 +405,7 @@ func testObjectRelatedAndSummaryFields(t *testing.T, s *heraldtest.Server) {
 				wantSummary[field] = map[string]any{"id": float64(ids[coll]), "name": names[coll]}
 			}
 			if c.attachable {
-				for _, tr := range []string{"error", "success", "any", "started"} {
+				for _, tr := range []string{"error", "success", "any", "started", "changed"} {
 					want["notifiers_"+tr] = self + "notifiers_" + tr + "/"
 				}
 				if c.collection == "organizations" || c.collection == "workflow_job_templates" {

@@ -194,7 +194,12 @@ func sampleJob(status string) *herald.Job {
 			counts = herald.HostCounts{OK: 1, Failed: 1, Failures: 1, Processed: 1}
 		}
 		j.HostStatusCounts = &counts
-		j.Hosts = map[string]herald.HostCounts{"web1.example.com": counts}
+		j.Hosts = map[string]herald.HostSummary{"web1.example.com": {
+			Failed: j.Failed, Changed: counts.Changed, Failures: counts.Failures, OK: counts.OK, Processed: 1}}
+		if j.Failed {
+			j.Failures = []herald.Failure{{Host: "web1.example.com", Task: "Install nginx", Action: "ansible.builtin.apt",
+				Msg: "No package matching 'ngnix' is available"}}
+		}
 	}
 	return j
 }

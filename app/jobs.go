@@ -121,28 +121,56 @@ func (a *App) Report(ctx context.Context, kind herald.JobKind, id int64, u heral
 }
 
 // plan returns the notifications a status move fires, rendered now so that
-// what is sent is what the job was then.
+// what is sent is what the job was then: those of its trigger, and, when the
+// finished job changed something, those of the changed trigger for the
+// notifiers not already among them (a notifier hears of one status change once).
 func (a *App) plan(ctx context.Context, j *herald.Job, gen int64, moved bool) ([]herald.NewNotification, []*herald.Notifier, error) {
 	trigger, fires := herald.TriggerFor(j.Status)
 	if !moved || !fires {
 		return nil, nil, nil
 	}
 	notifiers, err := a.store.Fires(ctx, j, gen, trigger)
-	if err != nil || len(notifiers) == 0 {
+	if err != nil {
 		return nil, nil, err
+	}
+	var more []*herald.Notifier
+	if herald.Finished(j.Status) && j.Changed() {
+		changed, err := a.store.Fires(ctx, j, gen, herald.TriggerChanged)
+		if err != nil {
+			return nil, nil, err
+		}
+		have := make(map[int64]bool, len(notifiers))
+		for _, n := range notifiers {
+			have[n.ID] = true
+		}
+		for _, n := range changed {
+			if !have[n.ID] {
+				more = append(more, n)
+			}
+		}
+	}
+	if len(notifiers)+len(more) == 0 {
+		return nil, nil, nil
 	}
 	// All custom messages of one status change render within one budget:
 	// past it, the rest fall back to the default text (message.Render).
 	ctx, cancel := context.WithTimeout(ctx, renderBudget)
 	defer cancel()
-	news := make([]herald.NewNotification, 0, len(notifiers))
+	news := make([]herald.NewNotification, 0, len(notifiers)+len(more))
+	news = a.render(ctx, j, trigger, notifiers, news)
+	news = a.render(ctx, j, herald.TriggerChanged, more, news)
+	return news, append(notifiers[:len(notifiers):len(notifiers)], more...), nil // never into the cached slice
+}
+
+// render appends to news one notification per notifier for the trigger.
+func (a *App) render(ctx context.Context, j *herald.Job, trigger herald.Trigger, notifiers []*herald.Notifier, news []herald.NewNotification) []herald.NewNotification {
 	for _, n := range notifiers {
 		subject, body := message.RenderContext(ctx, n.Type, n.Messages, trigger, j, a.baseURL)
 		news = append(news, herald.NewNotification{
 			Notifier: n.ID, Type: n.Type, Recipients: a.recipients(n), Subject: subject, Body: body, Trigger: string(trigger),
 		})
 	}
-	return news, notifiers, nil
+	return news
 }
 
 // recipients is the notifier's destination as the notification records it.

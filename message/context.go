@@ -38,6 +38,7 @@ func jobFields(job *herald.Job) map[string]any {
 		"job_explanation":    job.JobExplanation,
 		"result_traceback":   job.ResultTraceback,
 		"host_status_counts": hostCounts(job.HostStatusCounts),
+		"failures":           failures(job.Failures),
 		"summary_fields":     summaryFields(job),
 	}
 }
@@ -53,6 +54,16 @@ func hostCounts(c *herald.HostCounts) map[string]any {
 		"dark": int64(c.Dark), "skipped": int64(c.Skipped), "processed": int64(c.Processed),
 		"rescued": int64(c.Rescued), "ignored": int64(c.Ignored), "failures": int64(c.Failures),
 	}
+}
+
+// failures is the job's failed tasks as a list of maps of strings, so that a
+// message can say `{{ f.host }} failed '{{ f.task }}': {{ f.msg }}`.
+func failures(fs []herald.Failure) []any {
+	out := make([]any, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, map[string]any{"host": f.Host, "task": f.Task, "action": f.Action, "msg": f.Msg})
+	}
+	return out
 }
 
 // summaryFields always holds every object, empty when unknown, as
@@ -117,7 +128,8 @@ func stubJob() *herald.Job {
 		ExtraVars:        "{}",
 		Limit:            "all",
 		HostStatusCounts: &herald.HostCounts{OK: 1, Processed: 1},
-		Hosts:            map[string]herald.HostCounts{"localhost": {OK: 1, Processed: 1}},
+		Hosts:            map[string]herald.HostSummary{"localhost": {OK: 1, Processed: 1}},
+		Failures:         []herald.Failure{{Host: "localhost", Task: "Stub task", Action: "command", Msg: "stub failure"}},
 		Template:         1,
 		Refs: herald.JobRefs{
 			TemplateName: "Stub Template", Project: "Stub Project", Inventory: "Stub Inventory",

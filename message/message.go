@@ -38,10 +38,24 @@ func Subject(job *herald.Job, baseURL string) string {
 }
 
 // EmailBody is the default e-mail body: one readable line, a blank line,
+// the failed tasks when there are any (one line each, then a blank line),
 // then Metadata.
 func EmailBody(job *herald.Job, baseURL string) string {
-	return fmt.Sprintf("%s #%d had status %s, view details at %s\n\n", job.Kind.FriendlyName(), job.ID, job.Status, uiURL(job, baseURL)) +
-		Metadata(job, baseURL)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s #%d had status %s, view details at %s\n\n", job.Kind.FriendlyName(), job.ID, job.Status, uiURL(job, baseURL))
+	if len(job.Failures) > 0 {
+		b.WriteString("Failures:\n")
+		for _, f := range job.Failures {
+			fmt.Fprintf(&b, "- %s failed '%s'", f.Host, f.Task)
+			if f.Action != "" {
+				fmt.Fprintf(&b, " (%s)", f.Action)
+			}
+			fmt.Fprintf(&b, ": %s\n", oneLine(f.Msg))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(Metadata(job, baseURL))
+	return b.String()
 }
 
 // Test is the subject and body of a notifier's test notification.
@@ -76,6 +90,11 @@ func RenderContext(ctx context.Context, notifierType string, msgs herald.Message
 		body = EmailBody(job, baseURL)
 	} else {
 		body = Metadata(job, baseURL)
+	}
+	// The changed trigger has no messages of its own: it fires beside
+	// success or error, and says what they would.
+	if trigger == herald.TriggerChanged {
+		trigger, _ = herald.TriggerFor(job.Status)
 	}
 	custom := msgs[string(trigger)]
 	if custom == nil || (custom.Message == nil && custom.Body == nil) {

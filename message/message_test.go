@@ -33,9 +33,9 @@ func playbookJob() *herald.Job {
 		ExtraVars:        `{"sleep_interval": 300}`,
 		Limit:            "web*",
 		HostStatusCounts: &herald.HostCounts{OK: 3, Changed: 1, Failed: 1, Processed: 2},
-		Hosts: map[string]herald.HostCounts{
+		Hosts: map[string]herald.HostSummary{
 			"web1":      {OK: 2, Changed: 1, Processed: 1},
-			"localhost": {OK: 1, Failed: 1, Processed: 1, Failures: 1},
+			"localhost": {Failed: true, OK: 1, Processed: 1, Failures: 1},
 		},
 		Template: 9,
 		Refs: herald.JobRefs{
@@ -99,26 +99,26 @@ const playbookMetadata = `{
     "extra_vars": "{\"sleep_interval\": 300}",
     "hosts": {
         "localhost": {
-            "ok": 1,
+            "failed": true,
             "changed": 0,
-            "failed": 1,
             "dark": 0,
-            "skipped": 0,
+            "failures": 1,
+            "ok": 1,
             "processed": 1,
+            "skipped": 0,
             "rescued": 0,
-            "ignored": 0,
-            "failures": 1
+            "ignored": 0
         },
         "web1": {
-            "ok": 2,
+            "failed": false,
             "changed": 1,
-            "failed": 0,
             "dark": 0,
-            "skipped": 0,
+            "failures": 0,
+            "ok": 2,
             "processed": 1,
+            "skipped": 0,
             "rescued": 0,
-            "ignored": 0,
-            "failures": 0
+            "ignored": 0
         }
     }
 }`
@@ -188,5 +188,52 @@ func TestTest(t *testing.T) {
 	}
 	if want := `{"body": "Test Notification 12 https://herald.example.com"}`; body != want {
 		t.Errorf("body = %q, want %q", body, want)
+	}
+}
+
+// withFailures is the playbook job with two failed tasks reported.
+func withFailures() *herald.Job {
+	j := playbookJob()
+	j.Failures = []herald.Failure{
+		{Host: "web1", Task: "Install nginx", Action: "ansible.builtin.apt", Msg: "No package matching 'ngnix' is available"},
+		{Host: "db1", Task: "Gathering Facts", Action: "", Msg: "Failed to connect to the host via ssh:\nConnection refused"},
+	}
+	return j
+}
+
+func TestEmailBodyListsFailures(t *testing.T) {
+	want := "Job #42 had status failed, view details at https://herald.example.com/#/jobs/playbook/42\n\n" +
+		"Failures:\n" +
+		"- web1 failed 'Install nginx' (ansible.builtin.apt): No package matching 'ngnix' is available\n" +
+		"- db1 failed 'Gathering Facts': Failed to connect to the host via ssh: Connection refused\n\n" +
+		playbookMetadata
+	if got := EmailBody(withFailures(), base); got != want {
+		t.Errorf("EmailBody =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestCustomMessageNamesFailures(t *testing.T) {
+	m := &herald.CustomMessage{Message: str("{% for f in job.failures %}{{ f.host }} failed '{{ f.task }}': {{ f.msg }}{% if not loop.last %}; {% endif %}{% endfor %}")}
+	subject, _ := Render("slack", herald.Messages{"error": m}, herald.TriggerError, withFailures(), base)
+	want := "web1 failed 'Install nginx': No package matching 'ngnix' is available; db1 failed 'Gathering Facts': Failed to connect to the host via ssh: Connection refused"
+	if subject != want {
+		t.Errorf("subject %q, want %q", subject, want)
+	}
+	if errs := Validate(herald.Messages{"error": m}); len(errs) != 0 {
+		t.Errorf("a message over job.failures is refused on save: %v", errs)
+	}
+}
+
+// The changed trigger has no messages of its own; it says what the job's
+// status trigger would.
+func TestChangedTriggerUsesTheStatusMessages(t *testing.T) {
+	msgs := herald.Messages{"success": {Message: str("ok and changed")}, "error": {Message: str("failed and changed")}}
+	failed := playbookJob()
+	ok := playbookJob()
+	ok.Status = herald.StatusSuccessful
+	for job, want := range map[*herald.Job]string{failed: "failed and changed", ok: "ok and changed"} {
+		if subject, _ := Render("slack", msgs, herald.TriggerChanged, job, base); subject != want {
+			t.Errorf("%s: subject %q, want %q", job.Status, subject, want)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func Metadata(job *herald.Job, baseURL string) string {
 	if job.Kind == herald.KindJob {
 		hosts := job.Hosts
 		if hosts == nil {
-			hosts = map[string]herald.HostCounts{}
+			hosts = map[string]herald.HostSummary{}
 		}
 		fields = append(fields, ordered.Pairs(
 			"inventory", stringOrNil(job.Refs.Inventory),

@@ -52,7 +52,7 @@ var kindSource = map[herald.JobKind]string{
 
 // lists returns the attachment lists a trigger reads: success and error count "any" too.
 func lists(t herald.Trigger) []string {
-	if t == herald.TriggerStarted || t == herald.TriggerApprovals {
+	if t == herald.TriggerStarted || t == herald.TriggerApprovals || t == herald.TriggerChanged {
 		return []string{string(t)}
 	}
 	return []string{string(t), string(herald.TriggerAny)}

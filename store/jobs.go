@@ -11,7 +11,7 @@ import (
 	"github.com/herald-notify/herald"
 )
 
-const jobColumns = "id, kind, name, status, failed, template, organization, launch_type, created_by, result_traceback, job_explanation, extra_vars, job_limit, module_name, module_args, host_status_counts, hosts, started, finished, created, modified"
+const jobColumns = "id, kind, name, status, failed, template, organization, launch_type, created_by, result_traceback, job_explanation, extra_vars, job_limit, module_name, module_args, host_status_counts, hosts, failures, started, finished, created, modified"
 
 func jobList(kind herald.JobKind) *listSpec {
 	l := &listSpec{
@@ -40,11 +40,11 @@ func scanJob(sc interface{ Scan(...any) error }, extra ...any) (*herald.Job, err
 	var kind string
 	var failed int
 	var org, started, finished sql.NullInt64
-	var counts, hosts sql.NullString
+	var counts, hosts, failures sql.NullString
 	var created, modified int64
 	err := sc.Scan(append([]any{&j.ID, &kind, &j.Name, &j.Status, &failed, &j.Template, &org, &j.LaunchType, &j.CreatedBy,
 		&j.ResultTraceback, &j.JobExplanation, &j.ExtraVars, &j.Limit, &j.ModuleName, &j.ModuleArgs,
-		&counts, &hosts, &started, &finished, &created, &modified}, extra...)...)
+		&counts, &hosts, &failures, &started, &finished, &created, &modified}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +60,9 @@ func scanJob(sc interface{ Scan(...any) error }, extra ...any) (*herald.Job, err
 	}
 	if hosts.Valid {
 		json.Unmarshal([]byte(hosts.String), &j.Hosts)
+	}
+	if failures.Valid {
+		json.Unmarshal([]byte(failures.String), &j.Failures)
 	}
 	return &j, nil
 }
@@ -354,7 +357,7 @@ func (s *Store) SaveReport(ctx context.Context, j *herald.Job, readModified time
 // modified time differs): saved reports which. Modified times only grow, by
 // at least a microsecond a save, so that the check cannot miss a change.
 func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) (saved bool, err error) {
-	var counts, hosts any
+	var counts, hosts, failures any
 	if j.HostStatusCounts != nil {
 		b, _ := json.Marshal(j.HostStatusCounts)
 		counts = string(b)
@@ -363,11 +366,15 @@ func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) (saved b
 		b, _ := json.Marshal(j.Hosts)
 		hosts = string(b)
 	}
+	if len(j.Failures) > 0 {
+		b, _ := json.Marshal(j.Failures)
+		failures = string(b)
+	}
 	read := micros(j.Modified)
 	j.Modified = fromMicros(max(s.nowMicros(), read+1))
 	res, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET status = ?, failed = ?, started = ?, finished = ?, result_traceback = ?, job_explanation = ?,
-		host_status_counts = ?, hosts = ?, modified = ? WHERE id = ? AND modified = ?`),
-		j.Status, b2i(j.Failed), nullMicros(j.Started), nullMicros(j.Finished), j.ResultTraceback, j.JobExplanation, counts, hosts, micros(j.Modified), j.ID, read)
+		host_status_counts = ?, hosts = ?, failures = ?, modified = ? WHERE id = ? AND modified = ?`),
+		j.Status, b2i(j.Failed), nullMicros(j.Started), nullMicros(j.Finished), j.ResultTraceback, j.JobExplanation, counts, hosts, failures, micros(j.Modified), j.ID, read)
 	if err != nil {
 		return false, err
 	}

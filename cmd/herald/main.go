@@ -1,5 +1,6 @@
 // Command herald is Herald's one binary: `herald serve` runs the service,
-// `herald run` wraps any command as a job, `herald version` says which build.
+// `herald run` wraps any command as a job, `herald flush` sends the reports
+// it kept while Herald was away, `herald version` says which build.
 package main
 
 import (
@@ -16,6 +17,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if len(os.Args) > 1 && os.Args[1] == "run" {
+		// herald run passes the signals to its command and reports the job
+		// canceled once the command has ended: they must not stop it first.
+		stop()
+		ctx, stop = context.WithCancel(context.Background())
+	}
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
@@ -61,6 +68,7 @@ Usage:
   herald import awx FILE    create or update, by name, what 'awx export' wrote
   herald admin reset-password USERNAME
                             set a user's password (from standard input) and revoke its tokens
+  herald flush [flags]      send the reports kept while Herald could not be reached
   herald version            print the version
 
 Run "herald serve --help" or "herald run --help" for their flags.
@@ -80,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importAWX(ctx, args[1:], getenv, stdout, stderr)
 	case "admin":
 		return admin(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
+	case "flush":
+		return flushSpool(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "herald", herald.Version)
 		return nil

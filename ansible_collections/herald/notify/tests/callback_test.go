@@ -338,6 +338,8 @@ func TestCallback(t *testing.T) {
 		"UnderHeraldRun":   testUnderHeraldRun,
 		"CtrlC":            testCtrlC,
 		"WrongCredentials": testWrongCredentials,
+		"HeraldHangs":      testHeraldHangs,
+		"IntoAGivenJob":    testIntoAGivenJob,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -655,5 +657,76 @@ func testWrongCredentials(t *testing.T, w *world) {
 	}
 	if len(sc.jobs()) != 0 {
 		t.Errorf("jobs %v", sc.jobs())
+	}
+}
+
+// A Herald that accepts connections and never answers: the plugin gives up
+// within HERALD_TIMEOUT in all, spools the three reports, and the playbook
+// ends as ever.
+func testHeraldHangs(t *testing.T, w *world) {
+	sc := w.scene(t)
+	sc.write("site.yml", unchangedPlay)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	r := sc.playbook(sc.env(true, "HERALD_URL=http://"+ln.Addr().String(), "HERALD_TIMEOUT=1"), "-i", sc.inventory(false), "site.yml")
+	if r.code != 0 || !strings.Contains(r.stdout, "PLAY RECAP") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mu.Lock()
+	tried := len(conns)
+	mu.Unlock()
+	if tried != 1 {
+		t.Errorf("the plugin tried %d times; after one timeout it should keep the rest for later", tried)
+	}
+	names, _ := filepath.Glob(filepath.Join(sc.state, "herald", "spool", "*.json"))
+	if len(names) != 3 {
+		t.Fatalf("%d reports spooled, want 3 (launch, running, end)", len(names))
+	}
+	flush := exec.Command(herald(t), "flush")
+	flush.Env = sc.env(true)
+	if fr := sc.wait(flush); fr.code != 0 {
+		t.Fatalf("herald flush: exit %d\n%s%s", fr.code, fr.stdout, fr.stderr)
+	}
+	if j := sc.onlyJob(r); j["status"] != "successful" || host(j, "web1")["ok"] != 1.0 {
+		t.Errorf("job %v", j)
+	}
+}
+
+// HERALD_JOB_ID without herald run: the plugin reports into that job and
+// launches none.
+func testIntoAGivenJob(t *testing.T, w *world) {
+	sc := w.scene(t)
+	sc.write("site.yml", unchangedPlay)
+	id := heraldtest.ID(sc.s.Must(http.StatusCreated, "POST", fmt.Sprintf("/api/v1/job_templates/%d/launch/", sc.template), map[string]any{}))
+	r := sc.playbook(sc.env(true, "HERALD_JOB_TEMPLATE=", fmt.Sprintf("HERALD_JOB_ID=%d", id)), "-i", sc.inventory(false), "site.yml")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	j := sc.onlyJob(r)
+	if heraldtest.ID(j) != id || j["status"] != "successful" || host(j, "web2")["ok"] != 1.0 {
+		t.Errorf("job %v", j)
 	}
 }

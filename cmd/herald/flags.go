@@ -111,3 +111,34 @@ func (s *settings) parse(args []string) error {
 	}
 	return nil
 }
+
+// Seconds is a duration that also takes a plain number of seconds ("10",
+// "2.5"), as the Ansible callback reads the same HERALD_TIMEOUT.
+func (s *settings) Seconds(name, variable string, def time.Duration, usage string) *time.Duration {
+	v := secondsValue(def)
+	if text, ok := s.env(name, variable); ok {
+		if err := v.Set(text); err != nil {
+			s.errs = append(s.errs, fmt.Errorf("%s=%q: not a duration (like 10s, 500ms) or a number of seconds", variable, text))
+		}
+	}
+	s.fs.Var(&v, name, usage)
+	s.fs.Lookup(name).DefValue = def.String()
+	return (*time.Duration)(&v)
+}
+
+type secondsValue time.Duration
+
+func (v *secondsValue) String() string { return time.Duration(*v).String() }
+
+func (v *secondsValue) Set(text string) error {
+	if f, err := strconv.ParseFloat(text, 64); err == nil && f >= 0 {
+		*v = secondsValue(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil || d < 0 {
+		return fmt.Errorf("not a duration or a number of seconds")
+	}
+	*v = secondsValue(d)
+	return nil
+}

@@ -20,7 +20,7 @@ func TestRunReportsTheCommand(t *testing.T) {
 	s.Must(http.StatusCreated, "POST", "/api/v1/organizations/", map[string]any{"name": "Ops"})
 	s.Must(http.StatusCreated, "POST", "/api/v1/projects/", map[string]any{"name": "Cron", "organization": 1})
 	s.Must(http.StatusCreated, "POST", "/api/v1/job_templates/", map[string]any{"name": "Nightly backup", "project": 1})
-	env := map[string]string{"HERALD_URL": s.URL, "HERALD_USERNAME": "admin", "HERALD_PASSWORD": heraldtest.AdminPassword, "XDG_STATE_HOME": t.TempDir()}
+	env := map[string]string{"HERALD_URL": s.URL, "HERALD_USERNAME": "admin", "HERALD_PASSWORD": heraldtest.AdminPassword, "XDG_STATE_HOME": t.TempDir(), "HERALD_TIMEOUT": "300s"}
 	getenv := func(k string) string { return env[k] }
 
 	tests := []struct {

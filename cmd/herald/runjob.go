@@ -32,7 +32,7 @@ func runJob(ctx context.Context, args []string, getenv func(string) string, stdo
 	template := s.String("template", "HERALD_TEMPLATE", "", "the template (name or id) to launch from")
 	kind := s.String("kind", "HERALD_KIND", "job", "the kind of job")
 	server := s.String("url", "HERALD_URL", "http://127.0.0.1:8080", "the Herald server")
-	timeout := s.Duration("timeout", "HERALD_TIMEOUT", 10*time.Second, "how long one request to Herald may take")
+	timeout := s.Seconds("timeout", "HERALD_TIMEOUT", 10*time.Second, "how long one request to Herald may take (a duration, or seconds)")
 	if err := s.parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/herald-notify/herald/internal/heraldtest"
 )
@@ -33,6 +34,7 @@ func newRunFixture(t *testing.T) *runFixture {
 	s.Must(http.StatusCreated, "POST", "/api/v1/job_templates/", map[string]any{"name": "Nightly backup", "project": 1})
 	return &runFixture{s: s, env: map[string]string{
 		"HERALD_URL": s.URL, "HERALD_USERNAME": "admin", "HERALD_PASSWORD": heraldtest.AdminPassword, "XDG_STATE_HOME": t.TempDir(),
+		"HERALD_TIMEOUT": "300s", // far above what Herald takes, even under -race on a loaded machine
 	}}
 }
 
@@ -256,5 +258,21 @@ func TestRunPassesSignals(t *testing.T) {
 				t.Errorf("job %v", j)
 			}
 		})
+	}
+}
+
+// HERALD_TIMEOUT is read as the Ansible callback reads it too: seconds or a duration.
+func TestTimeoutTakesSecondsOrADuration(t *testing.T) {
+	for text, want := range map[string]time.Duration{"10": 10 * time.Second, "2.5": 2500 * time.Millisecond, "500ms": 500 * time.Millisecond, "1m": time.Minute} {
+		var v secondsValue
+		if err := v.Set(text); err != nil || time.Duration(v) != want {
+			t.Errorf("%q: %v %v, want %v", text, time.Duration(v), err, want)
+		}
+	}
+	for _, bad := range []string{"soon", "-1", "10q"} {
+		var v secondsValue
+		if v.Set(bad) == nil {
+			t.Errorf("%q taken", bad)
+		}
 	}
 }

@@ -106,8 +106,9 @@ func (s *spool) names() ([]string, error) {
 }
 
 // lock holds the spool for one sender at a time, so that two `herald run`s
-// do not send an entry twice; false when another holds it now.
-func (s *spool) lock() (unlock func(), ok bool) {
+// do not send an entry twice. It waits up to wait for another sender (one
+// flush takes milliseconds while Herald answers); false when it gave up.
+func (s *spool) lock(wait time.Duration) (unlock func(), ok bool) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, false
 	}
@@ -115,9 +116,15 @@ func (s *spool) lock() (unlock func(), ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, false
+	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, false
+		}
 	}
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, true
 }
@@ -136,7 +143,7 @@ type flushResult struct {
 // retry could succeed.
 func (s *spool) flush(ctx context.Context, c *client, warn io.Writer) flushResult {
 	r := flushResult{jobs: map[string]string{}}
-	unlock, ok := s.lock()
+	unlock, ok := s.lock(c.timeout)
 	if !ok {
 		names, _ := s.names()
 		r.left = len(names)

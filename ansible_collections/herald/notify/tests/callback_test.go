@@ -86,6 +86,7 @@ func needAnsible(t *testing.T) {
 // has its own job template and notifiers).
 type world struct {
 	s       *heraldtest.Server
+	token   string // an API token: a password costs a bcrypt per request
 	project int64
 	hooks   *receiver
 }
@@ -102,6 +103,7 @@ func newWorld(t *testing.T) *world {
 	w := &world{s: heraldtest.Start(t, heraldtest.Options{})}
 	org := heraldtest.ID(w.s.Must(http.StatusCreated, "POST", "/api/v1/organizations/", map[string]any{"name": "Ops"}))
 	w.project = heraldtest.ID(w.s.Must(http.StatusCreated, "POST", "/api/v1/projects/", map[string]any{"name": "Playbooks", "organization": org}))
+	w.token, _ = w.s.Must(http.StatusCreated, "POST", "/api/v1/tokens/", map[string]any{"description": "ansible tests"})["token"].(string)
 	rc := &receiver{got: map[string][]map[string]any{}}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(wr http.ResponseWriter, r *http.Request) {
 		data, _ := io.ReadAll(r.Body)
@@ -209,8 +211,10 @@ func (sc *scene) env(plugin bool, kv ...string) []string {
 		"ANSIBLE_LOCAL_TEMP="+filepath.Join(home, "tmp"), "ANSIBLE_RETRY_FILES_ENABLED=False")
 	if plugin {
 		env = append(env, "ANSIBLE_COLLECTIONS_PATH="+repoRoot, "ANSIBLE_CALLBACKS_ENABLED=herald.notify.herald",
-			"HERALD_URL="+sc.s.URL, "HERALD_USERNAME=admin", "HERALD_PASSWORD="+heraldtest.AdminPassword,
-			"HERALD_JOB_TEMPLATE="+sc.name)
+			"HERALD_URL="+sc.s.URL, "HERALD_TOKEN="+sc.token, "HERALD_JOB_TEMPLATE="+sc.name,
+			// Far above what Herald takes here, even under -race on a loaded
+			// machine: only the cases of a Herald away may use it up.
+			"HERALD_TIMEOUT=300")
 	}
 	return append(env, kv...)
 }
@@ -339,6 +343,7 @@ func TestCallback(t *testing.T) {
 		"CtrlC":            testCtrlC,
 		"WrongCredentials": testWrongCredentials,
 		"HeraldHangs":      testHeraldHangs,
+		"NoLog":            testNoLog,
 		"IntoAGivenJob":    testIntoAGivenJob,
 	}
 	for name, fn := range cases {
@@ -547,7 +552,7 @@ func testHeraldDown(t *testing.T, w *world) {
 	without := sc.playbook(sc.env(false), "-i", inv, "--forks", "1", "site.yml")
 	down := "http://127.0.0.1:" + closedPort(t)
 	start := time.Now()
-	with := sc.playbook(sc.env(true, "HERALD_URL="+down), "-i", inv, "--forks", "1", "site.yml")
+	with := sc.playbook(sc.env(true, "HERALD_URL="+down, "HERALD_TIMEOUT=10"), "-i", inv, "--forks", "1", "site.yml")
 	took := time.Since(start)
 	if with.code != without.code || with.stdout != without.stdout {
 		t.Fatalf("with the plugin and Herald down: exit %d, stdout\n%s\nwithout the plugin: exit %d, stdout\n%s", with.code, with.stdout, without.code, without.stdout)
@@ -649,8 +654,8 @@ func testWrongCredentials(t *testing.T, w *world) {
 	sc := w.scene(t)
 	sc.write("site.yml", unchangedPlay)
 	inv := sc.inventory(false)
-	for _, kv := range []string{"HERALD_PASSWORD=wrong-password", "HERALD_JOB_TEMPLATE=No such template"} {
-		r := sc.playbook(sc.env(true, kv), "-i", inv, "site.yml")
+	for _, kv := range [][]string{{"HERALD_TOKEN=", "HERALD_USERNAME=admin", "HERALD_PASSWORD=wrong-password"}, {"HERALD_JOB_TEMPLATE=No such template"}} {
+		r := sc.playbook(sc.env(true, kv...), "-i", inv, "site.yml")
 		if r.code != 0 || !strings.Contains(r.stderr, "herald") || !strings.Contains(r.stdout, "PLAY RECAP") {
 			t.Errorf("%s: exit %d\n%s%s", kv, r.code, r.stdout, r.stderr)
 		}
@@ -728,5 +733,32 @@ func testIntoAGivenJob(t *testing.T, w *world) {
 	j := sc.onlyJob(r)
 	if heraldtest.ID(j) != id || j["status"] != "successful" || host(j, "web2")["ok"] != 1.0 {
 		t.Errorf("job %v", j)
+	}
+}
+
+// A no_log task's failure reaches Herald censored, as every callback gets it.
+func testNoLog(t *testing.T, w *world) {
+	sc := w.scene(t)
+	sc.write("site.yml", `- hosts: web1
+  gather_facts: false
+  tasks:
+    - name: Log in
+      fail:
+        msg: "password s3cret-value refused"
+      no_log: true
+`)
+	r := sc.playbook(sc.env(true), "-i", sc.inventory(false), "site.yml")
+	if r.code != 2 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	j := sc.onlyJob(r)
+	fs := failures(j)
+	if len(fs) != 1 || fs[0]["task"] != "Log in" {
+		t.Fatalf("failures %v", fs)
+	}
+	data, _ := json.Marshal(j)
+	body, _ := json.Marshal(sc.hooked("error", 1))
+	if strings.Contains(string(data)+string(body), "s3cret-value") {
+		t.Errorf("a no_log secret reached Herald: %s", fs[0]["msg"])
 	}
 }

@@ -85,9 +85,11 @@ options:
       - section: callback_herald
         key: validate_certs
   timeout:
-    description: The most time, in seconds, that talking to Herald may take in all during one playbook run.
-    type: float
-    default: 10
+    description:
+      - The most time that talking to Herald may take in all during one playbook run, in seconds (C(10), C(2.5))
+        or as C(herald run) takes it (C(10s), C(500ms), C(1m)).
+    type: str
+    default: "10"
     env:
       - name: HERALD_TIMEOUT
     ini:
@@ -133,6 +135,35 @@ def _clip(text):
     return text[:MAX_TEXT]
 
 
+def _seconds(text):
+    """Seconds from "10", "2.5", or a Go duration as herald run takes it ("10s", "500ms", "1m30s")."""
+    text = str(text if text is not None else "10").strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+    total, num = 0.0, ""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c.isdigit() or c == ".":
+            num += c
+            i += 1
+            continue
+        unit = text[i:i + 2] if text[i:i + 2] in units else c
+        if not num or unit not in units:
+            return None
+        try:
+            total += float(num) * units[unit]
+        except ValueError:
+            return None
+        num, i = "", i + len(unit)
+    if num or not text:
+        return None
+    return total
+
+
 def _spool_dir():
     state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return os.path.join(state, "herald", "spool")
@@ -164,6 +195,7 @@ class CallbackModule(CallbackBase):
         self._gave_up = False  # Herald refused the launch: report nothing more
         self._spent = 0.0  # seconds spent talking to Herald, against the timeout
         self._warned = False
+        self._spooled = False  # this run spooled: its later reports follow there
         self._failures = []
         self._check_mode = False
         self._report_file = os.environ.get("HERALD_REPORT_FILE") or None
@@ -173,7 +205,15 @@ class CallbackModule(CallbackBase):
     # --- ansible hooks ---------------------------------------------------
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
-        super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        try:
+            super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        except Exception as e:  # a bad setting must not stop the playbook
+            self._warn("not reporting to Herald: %s" % e)
+            self._gave_up = True
+            self._url = self._token = self._username = self._password = self._template = self._job_id = None
+            self._validate_certs, self._timeout = True, 10.0
+            self._report_file = None
+            return
         self._url = (self.get_option("url") or "").rstrip("/")
         self._token = self.get_option("token")
         self._username = self.get_option("username")
@@ -181,22 +221,16 @@ class CallbackModule(CallbackBase):
         self._template = self.get_option("job_template")
         self._job_id = self.get_option("job_id")
         self._validate_certs = self.get_option("validate_certs")
-        try:
-            self._timeout = max(float(self.get_option("timeout")), 0.0)
-        except (TypeError, ValueError):
+        self._timeout = _seconds(self.get_option("timeout"))
+        if self._timeout is None:
+            self._warn("HERALD_TIMEOUT=%r is not a number of seconds (like 10 or 10s): using 10" % self.get_option("timeout"))
             self._timeout = 10.0
 
     def v2_playbook_on_start(self, playbook):
-        if self._launched:  # several playbooks in one run: one job
+        if self._launched or (self._gave_up and not self._report_file):  # several playbooks in one run: one job
             return
         self._launched = True
         self._guard(self._start, playbook)
-
-    def v2_playbook_on_play_start(self, play):
-        try:
-            self._check_mode = self._check_mode or bool(getattr(play, "check_mode", False))
-        except Exception:
-            pass
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         if ignore_errors:
@@ -327,7 +361,8 @@ class CallbackModule(CallbackBase):
     @staticmethod
     def _failure_msg(result):
         r = result._result if isinstance(result._result, dict) else {}
-        msg = r.get("msg") or r.get("stderr") or r.get("reason")
+        # A no_log task's result reaches callbacks censored: its notice is all we say.
+        msg = r.get("msg") or r.get("stderr") or r.get("reason") or r.get("censored")
         if not msg and isinstance(r.get("results"), list):  # a loop: its first failed item
             for item in r["results"]:
                 if isinstance(item, dict) and item.get("failed"):
@@ -363,7 +398,7 @@ class CallbackModule(CallbackBase):
             entry["launch"] = self._launch
         if patch is not None:
             entry["patch"] = patch
-        if self._down or self._spool_waiting():
+        if self._down or self._spooled:
             self._spool(entry)
             return
         try:
@@ -379,10 +414,6 @@ class CallbackModule(CallbackBase):
             self._warn("Herald refused the report: %s" % e)
             if not self._job:
                 self._gave_up = True
-
-    def _spool_waiting(self):
-        # Once this run has spooled, its later reports follow in the spool.
-        return getattr(self, "_spooled", False)
 
     def _do_launch(self):
         template = self._launch["template"]

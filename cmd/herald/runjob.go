@@ -260,14 +260,14 @@ func terminalSentIt() bool {
 
 // newReportFile is where the Ansible callback, run inside, leaves the
 // playbook's results (hosts, failures) for the final report.
+// It is in a directory of its own (mode 0700), so no one else can put it there.
 func newReportFile() (string, func()) {
-	f, err := os.CreateTemp("", "herald-run-report-*.json")
+	dir, err := os.MkdirTemp("", "herald-run-")
 	if err != nil {
 		return "", func() {}
 	}
-	f.Close()
-	os.Remove(f.Name()) // the callback creates it; absent means no callback ran
-	return f.Name(), func() { os.Remove(f.Name()) }
+	// The callback creates it; absent means no callback ran.
+	return filepath.Join(dir, "report.json"), func() { os.RemoveAll(dir) }
 }
 
 // mergeCallbackReport adds what a callback inside reported (host counts,

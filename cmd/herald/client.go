@@ -44,7 +44,12 @@ func (e *httpError) permanent() bool {
 	return false
 }
 
-func (c *client) do(ctx context.Context, method, path string, body, out any, header map[string]string) error {
+func (c *client) do(ctx context.Context, method, path string, body, out any) error {
+	return c.doWith(ctx, method, path, body, out, nil)
+}
+
+// doWith is do with extra request headers.
+func (c *client) doWith(ctx context.Context, method, path string, body, out any, header map[string]string) error {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -52,7 +57,7 @@ func (c *client) do(ctx context.Context, method, path string, body, out any, hea
 	}
 	timeout := c.timeout
 	if timeout <= 0 {
-		timeout = 10 * time.Second
+		timeout = 30 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -95,7 +100,7 @@ func (c *client) resolve(ctx context.Context, collection, nameOrID string) (int6
 			ID int64 `json:"id"`
 		} `json:"results"`
 	}
-	if err := c.do(ctx, "GET", "/api/v1/"+collection+"/?name="+url.QueryEscape(nameOrID), nil, &page, nil); err != nil {
+	if err := c.do(ctx, "GET", "/api/v1/"+collection+"/?name="+url.QueryEscape(nameOrID), nil, &page); err != nil {
 		return 0, err
 	}
 	switch len(page.Results) {

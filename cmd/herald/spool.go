@@ -206,7 +206,7 @@ func (c *client) sendEntry(ctx context.Context, e spoolEntry, jobs map[string]st
 	if e.Patch == nil {
 		return nil
 	}
-	return c.do(ctx, "PATCH", job, e.Patch, nil, nil)
+	return c.do(ctx, "PATCH", job, e.Patch, nil)
 }
 
 // launch launches (or, with the same Idempotency-Key, finds again) a job
@@ -219,7 +219,7 @@ func (c *client) launch(ctx context.Context, l spoolLaunch) (string, error) {
 	var job struct {
 		URL string `json:"url"`
 	}
-	err = c.do(ctx, "POST", fmt.Sprintf("/api/v1/%s/%d/%s/", l.Collection, id, l.Verb), map[string]any{}, &job,
+	err = c.doWith(ctx, "POST", fmt.Sprintf("/api/v1/%s/%d/%s/", l.Collection, id, l.Verb), map[string]any{}, &job,
 		map[string]string{"Idempotency-Key": l.IdempotencyKey})
 	if err == nil && job.URL == "" {
 		err = errors.New("the launch answer has no job url")

@@ -35,9 +35,9 @@ func liveHeap() uint64 {
 func bigJob(ok int) *herald.Job {
 	j := playbookJob()
 	j.HostStatusCounts = &herald.HostCounts{OK: ok, Processed: ok}
-	j.Hosts = map[string]herald.HostCounts{}
+	j.Hosts = map[string]herald.HostSummary{}
 	for i := range 2000 {
-		j.Hosts[fmt.Sprintf("host-%05d.example.com", i)] = herald.HostCounts{OK: 2, Changed: 1, Processed: 1}
+		j.Hosts[fmt.Sprintf("host-%05d.example.com", i)] = herald.HostSummary{OK: 2, Changed: 1, Processed: 1}
 	}
 	return j
 }

@@ -42,7 +42,7 @@ func TestJinjaCompatible(t *testing.T) {
 		{"{{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ range(5, 0, -2) | list }} {{ dict(a=1, b=2) }} {{ [1, 2] + [3] }} {{ 'ab' * 3 }} {{ [0] * 3 }}", "[0, 1, 2] [1, 4, 7] [5, 3, 1] {'a': 1, 'b': 2} [1, 2, 3] ababab [0, 0, 0]", false},
 		{"{{ 1 < 2 < 3 }} {{ 1 == 1.0 }} {{ 'a' < 'b' }} {{ not 1 }} {{ none is none }} {{ true and 'x' }} {{ false or 0 or 'z' }} {{ -(-2) }} {{ 5 - -3 }}", "True True True False True x z 2 8", false},
 		{"{% with a = 1, b = 2 %}{{ a + b }}{% endwith %} {% set x, y = 1, 2 %}", "3 ", false},
-		{"{{ job.host_status_counts.ok * 20 }} {{ job.summary_fields.inventory['name'] }} {{ job['status'] }} {{ job.get('status') }} {{ job.get('nope', 'dflt') }} {{ job.keys() | list | length }}", "60 Demo Inventory failed failed dflt 18", false},
+		{"{{ job.host_status_counts.ok * 20 }} {{ job.summary_fields.inventory['name'] }} {{ job['status'] }} {{ job.get('status') }} {{ job.get('nope', 'dflt') }} {{ job.keys() | list | length }}", "60 Demo Inventory failed failed dflt 19", false},
 		{"{% for i in range(3) %}{{ loop.cycle('odd', 'even') }}{{ loop.revindex }}{{ loop.first }}{% endfor %}", "odd3Trueeven2Falseodd1False", false},
 		{"{{ loop.index }}x{{ missing }}y{{ missing.a.b }}z", "xyz", false},
 		{"{{ 10 % 3 }} {{ 10.5 % 3 }} {{ -10 // 3 }} {{ 10 // 3.0 }} {{ 2 ** 0.5 }} {{ 7 / 7 }}", "1 1.5 -4 3.0 1.4142135623730951 1.0", false},

@@ -23,7 +23,7 @@ import (
 
 type serveConfig struct {
 	addr, dataDir, database, secretKeyFile, baseURL, logFormat string
-	workers, perNotifier, maxAttempts                          int
+	workers, perNotifier, maxAttempts, maxConnections          int
 	retryBase, retryMax, attemptTimeout, lease, shutdown, poll time.Duration
 }
 
@@ -45,6 +45,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	shutdown := s.Duration("shutdown-timeout", "HERALD_SHUTDOWN_TIMEOUT", 30*time.Second, "how long SIGTERM waits for attempts in flight")
 	poll := s.Duration("poll", "HERALD_POLL", time.Second, "fallback poll for due notifications")
 	allow := s.AllowList("allow-destinations", "HERALD_ALLOW_DESTINATIONS", "comma-separated CIDRs, IPs, host names and .suffix names that notifications may reach although loopback, private or reserved")
+	maxConnections := s.Int("max-connections", "HERALD_MAX_CONNECTIONS", service.DefaultMaxConnections, "client connections open at once; more wait their turn in the kernel's queue")
 	logFormat := s.String("log-format", "HERALD_LOG_FORMAT", "text", "text or json")
 	if err := s.parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -54,7 +55,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	c = serveConfig{addr: *addr, dataDir: *dataDir, database: *database, secretKeyFile: *keyFile, baseURL: *baseURL, logFormat: *logFormat,
 		workers: *workers, perNotifier: *perNotifier, maxAttempts: *maxAttempts, retryBase: *retryBase, retryMax: *retryMax,
-		attemptTimeout: *attemptTimeout, lease: *lease, shutdown: *shutdown, poll: *poll}
+		attemptTimeout: *attemptTimeout, lease: *lease, shutdown: *shutdown, poll: *poll, maxConnections: *maxConnections}
 	if err := c.check(); err != nil {
 		return err
 	}
@@ -96,6 +97,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			ShutdownTimeout: c.shutdown,
 			Policy:          deliver.Policy{MaxAttempts: c.maxAttempts, Base: c.retryBase, MaxBackoff: c.retryMax, MaxRetryAfter: time.Hour},
 		},
+		HTTP: service.HTTPLimits{MaxConnections: c.maxConnections},
 	})
 	if errors.Is(err, service.ErrConfig) {
 		return configErrorf("%v", err)
@@ -115,6 +117,8 @@ func (c serveConfig) check() error {
 	switch {
 	case c.workers < 1 || c.workers > 4096:
 		return configErrorf("--workers must be between 1 and 4096")
+	case c.maxConnections < 1:
+		return configErrorf("--max-connections must be at least 1")
 	case c.perNotifier < 0:
 		return configErrorf("--per-notifier must not be negative")
 	case c.maxAttempts < 1:

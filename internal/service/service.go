@@ -19,6 +19,7 @@ import (
 	"github.com/herald-notify/herald/api"
 	"github.com/herald-notify/herald/app"
 	"github.com/herald-notify/herald/deliver"
+	"github.com/herald-notify/herald/internal/connlimit"
 	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/notify/registry"
 	"github.com/herald-notify/herald/secret"
@@ -41,7 +42,37 @@ type Config struct {
 	BaseURL       string // public URL in messages
 	Env           notify.Env
 	Delivery      deliver.Config // Workers, PerNotifier, Policy, AttemptTimeout, Lease, Poll, ShutdownTimeout
+	HTTP          HTTPLimits
 	Logger        *slog.Logger
+}
+
+// HTTPLimits bound what clients can hold of the server; zero values take
+// the defaults below.
+type HTTPLimits struct {
+	MaxConnections    int           // open at once; more wait in the kernel's queue (default 1024)
+	MaxHeaderBytes    int           // request line and headers (default 64 KiB): more is 431
+	ReadHeaderTimeout time.Duration // to send the headers (default 10s): slow senders are cut
+	IdleTimeout       time.Duration // a kept-alive connection between requests (default 2m)
+}
+
+// DefaultMaxConnections is the connection cap when none is given.
+const DefaultMaxConnections = 1024
+
+func (l HTTPLimits) withDefaults() HTTPLimits {
+	if l.MaxConnections <= 0 {
+		l.MaxConnections = DefaultMaxConnections
+	}
+	if l.MaxHeaderBytes <= 0 {
+		// AWX's clients send a few KiB at most (cookies, a bearer token).
+		l.MaxHeaderBytes = 64 << 10
+	}
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = 10 * time.Second
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = 2 * time.Minute
+	}
+	return l
 }
 
 // Service is a running Herald.
@@ -108,8 +139,11 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 // stops accepting, lets requests and attempts in flight finish within the
 // shutdown timeout, hands back its claims, and returns.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
-		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	lim := s.cfg.HTTP.withDefaults()
+	lim.MaxConnections = s.fitToFileLimit(lim.MaxConnections)
+	ln = connlimit.Listen(ln, lim.MaxConnections)
+	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: lim.ReadHeaderTimeout, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		IdleTimeout: lim.IdleTimeout, MaxHeaderBytes: lim.MaxHeaderBytes, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopEngine()
 	var engine sync.WaitGroup
@@ -162,6 +196,31 @@ func (s *Service) expireApprovals(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// fileReserve is the descriptors kept beside the connections: the database,
+// its journal, deliveries in flight, logs.
+const fileReserve = 128
+
+// fitToFileLimit raises the descriptor limit where the OS allows and lowers
+// the connection cap, saying so, when the limit cannot hold it: running out
+// of descriptors would fail deliveries and database opens, not just accepts.
+func (s *Service) fitToFileLimit(maxConns int) int {
+	limit, err := connlimit.RaiseFileLimit()
+	if err != nil || limit == 0 {
+		return maxConns
+	}
+	need := uint64(maxConns) + fileReserve + 2*uint64(s.cfg.Delivery.Workers)
+	if limit >= need {
+		return maxConns
+	}
+	fit := int(limit) - fileReserve - 2*s.cfg.Delivery.Workers
+	if fit < 16 {
+		fit = 16
+	}
+	s.log.Warn("the open-file limit cannot hold the connection cap; serving fewer connections (raise it with ulimit -n or LimitNOFILE=)",
+		"open_file_limit", limit, "max_connections", maxConns, "serving", fit)
+	return fit
 }
 
 // Close closes the database.

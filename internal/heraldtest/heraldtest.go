@@ -34,6 +34,7 @@ type Options struct {
 	SecretKey   string // "" for a fixed test key
 	Env         notify.Env
 	Delivery    deliver.Config
+	HTTP        service.HTTPLimits
 	Log         io.Writer // where the service logs (debug level); nil: nowhere
 }
 
@@ -102,7 +103,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	svc, err := service.Open(ctx, service.Config{
 		DatabaseURL: opts.DatabaseURL, SecretKey: opts.SecretKey, AdminPassword: AdminPassword,
-		BaseURL: "https://herald.example.com", Env: opts.Env, Delivery: d, Logger: log,
+		BaseURL: "https://herald.example.com", Env: opts.Env, Delivery: d, HTTP: opts.HTTP, Logger: log,
 	})
 	if err != nil {
 		cancel()

@@ -31,24 +31,14 @@ func (s *server) notifierJSON(r *http.Request, n *herald.Notifier) map[string]an
 		"id": n.ID, "type": "notifier", "url": self, "related": related, "summary_fields": summary,
 		"created": fmtTime(n.Created), "modified": fmtTime(n.Modified),
 		"name": n.Name, "description": n.Description, "organization": n.Organization, "notification_type": n.Type,
-		"notification_configuration": s.masked(n), "messages": messagesJSON(n.Messages),
+		"notification_configuration": s.masked(r, n), "messages": messagesJSON(n.Messages),
 	}
 }
 
-// masked shows a configuration with every stored secret as "$encrypted$",
-// except the secrets Herald made for the save being answered.
-func (s *server) masked(n *herald.Notifier) map[string]any {
-	out := make(map[string]any, len(n.Config))
-	for k, v := range n.Config {
-		out[k] = v
-	}
-	if spec := s.svc.Types()[n.Type]; spec != nil {
-		for _, k := range spec.Secrets() {
-			if v, _ := out[k].(string); v != "" {
-				out[k] = app.Encrypted
-			}
-		}
-	}
+// masked is the configuration as the caller may see it (app.ShownConfig),
+// with the secrets Herald made for the save being answered shown once.
+func (s *server) masked(r *http.Request, n *herald.Notifier) map[string]any {
+	out := s.svc.ShownConfig(r.Context(), n)
 	for k, v := range n.Generated { // made by this save: its answer shows them once
 		out[k] = v
 	}

@@ -57,6 +57,7 @@ type NotifierService interface {
 	DeleteNotifier(ctx context.Context, id int64) error
 	TestNotifier(ctx context.Context, id int64) (*herald.Notification, error)
 	MayAdminister(ctx context.Context, n *herald.Notifier) bool
+	ShownConfig(ctx context.Context, n *herald.Notifier) map[string]any
 	RecentNotifications(ctx context.Context, notifier int64, n int) ([]*herald.Notification, error)
 	Attached(ctx context.Context, t *herald.ObjectType, id int64, trigger herald.Trigger, q herald.Query) ([]*herald.Notifier, int, error)
 	Attach(ctx context.Context, a herald.Attachment, detach bool) error

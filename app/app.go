@@ -19,10 +19,8 @@ import (
 	"github.com/herald-notify/herald/notify"
 )
 
-// Sealer encrypts notifier secrets at rest.
-type Sealer interface {
-	Encrypt(plain string) (string, error)
-}
+// Sealer encrypts notifier secrets at rest and opens them for answers.
+type Sealer = notify.Sealer
 
 // Config is what the application layer needs.
 type Config struct {

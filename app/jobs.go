@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -179,11 +178,11 @@ func (a *App) recipients(n *herald.Notifier) string {
 	if spec == nil || spec.Recipients == "" {
 		return ""
 	}
-	c := notify.Config(n.Config)
-	if l := c.List(spec.Recipients); l != nil {
-		return strings.Join(l, ", ")
+	open, _, err := notify.Open(spec, n.Config, a.secrets)
+	if err != nil {
+		return "" // the attempt will fail saying why
 	}
-	return c.String(spec.Recipients)
+	return notify.Recipients(spec, open)
 }
 
 // JobNotifications returns the page of a job's notifications; who sees the job sees them.

@@ -13,7 +13,7 @@ import (
 )
 
 // Encrypted is how a stored secret is shown, and sent back to keep it.
-const Encrypted = "$encrypted$"
+const Encrypted = notify.Hidden
 
 // NotifierInput is a create, PUT or PATCH of a notifier as a front end
 // decoded it: nil for what the request left out.
@@ -71,6 +71,18 @@ func (a *App) adminNotifier(ctx context.Context, ac *access, id int64) (*herald.
 func (a *App) MayAdminister(ctx context.Context, n *herald.Notifier) bool {
 	ac, err := a.access(ctx)
 	return err == nil && ac.adminNotifier(n)
+}
+
+// ShownConfig is n's configuration as an answer to the caller shows it:
+// every secret as "$encrypted$", except the values that are themselves the
+// credential (hook URLs, PagerDuty's key), in full to those who may
+// administer n.
+func (a *App) ShownConfig(ctx context.Context, n *herald.Notifier) map[string]any {
+	spec := a.types[n.Type]
+	if spec == nil {
+		return n.Config
+	}
+	return notify.Shown(spec, n.Config, a.secrets, a.MayAdminister(ctx, n))
 }
 
 // RecentNotifications returns a notifier's last n notifications, newest first.
@@ -248,43 +260,21 @@ func (a *App) notifierFrom(in NotifierInput, old *herald.Notifier, partial bool)
 }
 
 // applyConfig validates cfg for spec, fills its defaults, and seals its
-// secrets: "$encrypted$" keeps the stored value, "" clears it, anything else
-// replaces it. It returns the problems; cfg is then not to be stored.
+// secrets (notify.Seal: "$encrypted$" keeps the stored value, per header for
+// headers, "" clears it, anything else replaces it, a secret left out is
+// kept). It returns the problems; cfg is then not to be stored.
 func (a *App) applyConfig(spec *notify.Spec, cfg map[string]any, old *herald.Notifier) []string {
-	var problems []string
-	// Validate with a stand-in for kept secrets so their type checks pass.
-	kept := map[string]bool{}
-	for _, k := range spec.Secrets() {
-		if cfg[k] == Encrypted {
-			if old == nil || old.Type != spec.Type || old.Config[k] == nil || old.Config[k] == "" {
-				problems = append(problems, fmt.Sprintf("Configuration field '%s' has no stored value to keep; send the secret itself.", k))
-				continue
-			}
-			kept[k] = true
-			cfg[k] = "kept-secret"
-		}
+	var stored notify.Config
+	if old != nil && old.Type == spec.Type {
+		stored = old.Config
 	}
-	normal, invalid := notify.Validate(spec, cfg)
-	problems = append(problems, invalid...)
+	sealed, problems := notify.Seal(spec, cfg, stored, a.secrets)
 	if len(problems) > 0 {
 		return problems
 	}
 	clear(cfg)
-	for k, v := range normal {
+	for k, v := range sealed {
 		cfg[k] = v
-	}
-	for _, k := range spec.Secrets() {
-		v, _ := cfg[k].(string)
-		switch {
-		case kept[k]:
-			cfg[k] = old.Config[k]
-		case v != "":
-			sealed, err := a.secrets.Encrypt(v)
-			if err != nil {
-				return []string{fmt.Sprintf("Could not encrypt '%s'.", k)}
-			}
-			cfg[k] = sealed
-		}
 	}
 	return nil
 }

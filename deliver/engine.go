@@ -380,22 +380,9 @@ func (e *Engine) send(ctx context.Context, c *store.Claimed, n *herald.Notifier)
 	if spec == nil || sender == nil {
 		return notify.Result{}, notify.Permanentf("unknown notifier type %q", n.Type), nil
 	}
-	raw := make(map[string]any, len(n.Config))
-	var secrets []string
-	for k, v := range n.Config {
-		raw[k] = v
-	}
-	for _, k := range spec.Secrets() {
-		sealed, _ := raw[k].(string)
-		if sealed == "" {
-			continue
-		}
-		plain, err := e.cfg.Secrets.Decrypt(sealed)
-		if err != nil {
-			return notify.Result{}, notify.Permanentf("cannot decrypt the notifier's %s: %v", k, err), nil
-		}
-		raw[k] = plain
-		secrets = append(secrets, plain)
+	raw, secrets, err := notify.Open(spec, n.Config, e.cfg.Secrets)
+	if err != nil {
+		return notify.Result{}, notify.Permanentf("%v", err), nil
 	}
 	cfg, problems := notify.Validate(spec, raw)
 	if len(problems) > 0 {

@@ -43,6 +43,7 @@ type Field struct {
 	// to make by sending "generate" (a webhook's signing_secret). The
 	// answer to that save shows it once; see GenerateSecrets.
 	Generate func() (string, error)
+	Secret   Secrecy // for fields that hide a credential without being a Password
 }
 
 // GenerateValue asks for a generated secret in place of one's own.

@@ -102,3 +102,56 @@ func (s *Store) CreateTestNotification(ctx context.Context, n herald.NewNotifica
 	s.wake()
 	return s.GetNotification(ctx, id)
 }
+
+// RedactRecipients rewrites the recipients recorded by notifications of the
+// given types with redact (which removes credentials that older versions
+// copied there), and returns how many rows changed.
+func (s *Store) RedactRecipients(ctx context.Context, types []string, redact func(typ, recipients string) string) (int, error) {
+	if len(types) == 0 {
+		return 0, nil
+	}
+	args := make([]any, len(types))
+	for i, t := range types {
+		args[i] = t
+	}
+	rows, err := s.r.QueryContext(ctx, s.q("SELECT id, notification_type, recipients FROM notifications WHERE recipients <> '' AND notification_type IN (?"+strings.Repeat(", ?", len(types)-1)+")"), args...)
+	if err != nil {
+		return 0, err
+	}
+	type change struct {
+		id         int64
+		recipients string
+	}
+	var changes []change
+	for rows.Next() {
+		var c change
+		var typ, was string
+		if err := rows.Scan(&c.id, &typ, &was); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if c.recipients = redact(typ, was); c.recipients != was {
+			changes = append(changes, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	changed := len(changes)
+	for len(changes) > 0 {
+		batch := changes[:min(len(changes), 500)]
+		changes = changes[len(batch):]
+		if err := s.tx(ctx, func(tx querier) error {
+			for _, c := range batch {
+				if _, err := tx.ExecContext(ctx, s.q("UPDATE notifications SET recipients = ? WHERE id = ?"), c.recipients, c.id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return changed, nil
+}

@@ -113,6 +113,10 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := sealLegacySecrets(ctx, st, types, box, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s := &Service{Store: st, App: application, Instance: instanceID(), log: log, cfg: cfg}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -242,6 +246,62 @@ func checkKey(ctx context.Context, st *store.Store, box *secret.Box) error {
 		return fmt.Errorf("%w: the secret key cannot decrypt the secrets already stored in this database; start with the key it was created with", ErrConfig)
 	}
 	return nil
+}
+
+// sealLegacySecrets encrypts what older versions stored in clear (webhook
+// headers, URL passwords, hook URLs, PagerDuty keys) and, once per
+// database, removes the credentials they copied into notifications'
+// recipients.
+func sealLegacySecrets(ctx context.Context, st *store.Store, types map[string]*notify.Spec, box *secret.Box, log *slog.Logger) error {
+	const page = 200
+	for offset := 0; ; offset += page {
+		ns, _, err := st.ListNotifiers(ctx, herald.Query{OrderBy: []string{"id"}, Limit: page, Offset: offset})
+		if err != nil {
+			return fmt.Errorf("read notifiers: %w", err)
+		}
+		for _, n := range ns {
+			spec := types[n.Type]
+			if spec == nil {
+				continue
+			}
+			sealed, changed, err := notify.SealClear(spec, n.Config, box)
+			if err != nil {
+				return fmt.Errorf("seal notifier %d: %w", n.ID, err)
+			}
+			if !changed {
+				continue
+			}
+			n.Config = sealed
+			if _, err := st.UpdateNotifier(ctx, n); err != nil {
+				return fmt.Errorf("seal notifier %d: %w", n.ID, err)
+			}
+			log.Info("encrypted secrets stored in clear by an older version", "notifier", n.ID)
+		}
+		if len(ns) < page {
+			break
+		}
+	}
+	const done = "recipients_redacted"
+	if _, ok, err := st.Setting(ctx, done); err != nil || ok {
+		return err
+	}
+	var secretTypes []string
+	for name, spec := range types {
+		if notify.SecretRecipients(spec) {
+			secretTypes = append(secretTypes, name)
+		}
+	}
+	n, err := st.RedactRecipients(ctx, secretTypes, func(typ, recorded string) string {
+		return notify.RedactRecorded(types[typ], recorded)
+	})
+	if err != nil {
+		return fmt.Errorf("redact recipients: %w", err)
+	}
+	if n > 0 {
+		log.Info("removed credentials from recorded recipients", "notifications", n)
+	}
+	_, err = st.SetSettingOnce(ctx, done, "1")
+	return err
 }
 
 // bootstrapAdmin creates the superuser admin on first start.

@@ -18,7 +18,7 @@ func Spec() *notify.Spec {
 		Type:  "grafana",
 		Label: "Grafana",
 		Fields: []notify.Field{
-			{Key: "grafana_url", Kind: notify.String, Required: true, Label: "Grafana URL"},
+			{Key: "grafana_url", Kind: notify.String, Required: true, Label: "Grafana URL", Secret: notify.SecretURLPassword},
 			{Key: "grafana_key", Kind: notify.Password, Required: true, Label: "Grafana API key"},
 			{Key: "dashboardId", Kind: notify.Int, Label: "ID of the dashboard (optional)"},
 			{Key: "panelId", Kind: notify.Int, Label: "ID of the panel (optional)"},

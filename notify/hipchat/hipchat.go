@@ -19,7 +19,7 @@ func Spec() *notify.Spec {
 		Fields: []notify.Field{
 			{Key: "token", Kind: notify.Password, Required: true, Label: "Token"},
 			{Key: "rooms", Kind: notify.List, Required: true, Label: "Destination Channels"},
-			{Key: "api_url", Kind: notify.String, Required: true, Label: "API URL (e.g. https://mycompany.hipchat.com)"},
+			{Key: "api_url", Kind: notify.String, Required: true, Label: "API URL (e.g. https://mycompany.hipchat.com)", Secret: notify.SecretURLPassword},
 			{Key: "color", Kind: notify.String, Label: "Notification Color"},
 			{Key: "notify", Kind: notify.Bool, Default: false, Label: "Notify Room"},
 			{Key: "message_from", Kind: notify.String, Label: "Label to be shown with notification"},

@@ -11,10 +11,10 @@ func Spec() *notify.Spec {
 		Type:  "mattermost",
 		Label: "Mattermost",
 		Fields: []notify.Field{
-			{Key: "mattermost_url", Kind: notify.String, Required: true, Label: "Target URL"},
+			{Key: "mattermost_url", Kind: notify.String, Required: true, Label: "Target URL", Secret: notify.SecretValue},
 			{Key: "mattermost_username", Kind: notify.String, Label: "Username"},
 			{Key: "mattermost_channel", Kind: notify.String, Label: "Channel"},
-			{Key: "mattermost_icon_url", Kind: notify.String, Label: "Icon URL"},
+			{Key: "mattermost_icon_url", Kind: notify.String, Label: "Icon URL", Secret: notify.SecretURLPassword},
 			{Key: "mattermost_no_verify_ssl", Kind: notify.Bool, Default: false, Label: "Disable SSL Verification"},
 		},
 		Recipients: "mattermost_url",

@@ -26,7 +26,7 @@ func Spec() *notify.Spec {
 		Type:  "pagerduty",
 		Label: "PagerDuty",
 		Fields: []notify.Field{
-			{Key: "service_key", Kind: notify.String, Required: true, Label: "Integration key"},
+			{Key: "service_key", Kind: notify.String, Required: true, Label: "Integration key", Secret: notify.SecretValue},
 			{Key: "client_name", Kind: notify.String, Required: true, Label: "Client identifier"},
 			{Key: "subdomain", Kind: notify.String, Label: "Subdomain"},
 			{Key: "token", Kind: notify.Password, Label: "API token"},

@@ -11,9 +11,9 @@ func Spec() *notify.Spec {
 		Type:  "rocketchat",
 		Label: "Rocket.Chat",
 		Fields: []notify.Field{
-			{Key: "rocketchat_url", Kind: notify.String, Required: true, Label: "Target URL"},
+			{Key: "rocketchat_url", Kind: notify.String, Required: true, Label: "Target URL", Secret: notify.SecretValue},
 			{Key: "rocketchat_username", Kind: notify.String, Label: "Username"},
-			{Key: "rocketchat_icon_url", Kind: notify.String, Label: "Icon URL"},
+			{Key: "rocketchat_icon_url", Kind: notify.String, Label: "Icon URL", Secret: notify.SecretURLPassword},
 			{Key: "rocketchat_no_verify_ssl", Kind: notify.Bool, Default: false, Label: "Disable SSL Verification"},
 		},
 		Recipients: "rocketchat_url",

@@ -17,8 +17,8 @@ func Spec() *notify.Spec {
 		Type:  "webhook",
 		Label: "Webhook",
 		Fields: []notify.Field{
-			{Key: "url", Kind: notify.String, Required: true, Label: "Target URL"},
-			{Key: "headers", Kind: notify.Object, Default: map[string]string{}, Label: "HTTP Headers"},
+			{Key: "url", Kind: notify.String, Required: true, Label: "Target URL", Secret: notify.SecretURLPassword},
+			{Key: "headers", Kind: notify.Object, Default: map[string]string{}, Label: "HTTP Headers", Secret: notify.SecretValues},
 			{Key: "http_method", Kind: notify.String, Default: "POST", Label: "HTTP Method"},
 			{Key: "username", Kind: notify.String, Default: "", Label: "Username"},
 			{Key: "password", Kind: notify.Password, Default: "", Label: "Password"},

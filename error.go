@@ -14,6 +14,7 @@ const (
 	ENOTFOUND     = "not_found"    // 404
 	ECONFLICT     = "conflict"     // 409: the state forbids it
 	ETOOMANY      = "too_many"     // 429: wait RetryAfter
+	EUNAVAILABLE  = "unavailable"  // 503: a resource is exhausted (the database cannot write); retry later
 	EINTERNAL     = "internal"     // 500: never shown in detail
 )
 

@@ -76,6 +76,10 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case herald.ETOOMANY:
 		retryAfter(w, e.RetryAfter)
 		detail(w, http.StatusTooManyRequests, "%s", e.Message)
+	case herald.EUNAVAILABLE:
+		s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "err", err)
+		retryAfter(w, 30*time.Second)
+		detail(w, http.StatusServiceUnavailable, "%s", e.Message)
 	default:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		detail(w, http.StatusInternalServerError, "A server error occurred.")

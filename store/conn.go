@@ -256,16 +256,16 @@ func (s *Store) tx(ctx context.Context, fn func(tx querier) error) error {
 	if s.w == nil { // PostgreSQL: pgx caches statements per connection itself
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
-			return fmt.Errorf("begin: %w", err)
+			return s.wrote(fmt.Errorf("begin: %w", err))
 		}
 		if err := fn(tx); err != nil {
 			tx.Rollback()
-			return err
+			return s.wrote(err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("commit: %w", err)
+			return s.wrote(fmt.Errorf("commit: %w", err))
 		}
-		return nil
+		return s.wrote(nil)
 	}
-	return s.w.do(&writeOp{ctx: ctx, fn: fn, result: make(chan error, 1)})
+	return s.wrote(s.w.do(&writeOp{ctx: ctx, fn: fn, result: make(chan error, 1)}))
 }

@@ -56,6 +56,8 @@ type Store struct {
 	stopListen context.CancelFunc // PostgreSQL: ends the LISTEN loop (listen.go)
 	listenDone chan struct{}
 	listening  atomic.Bool // the LISTEN connection is up
+
+	cannotWrite atomic.Bool // the last write failed for want of space or I/O
 }
 
 // Open connects to the database named by url ("sqlite:path", "sqlite:///abs",

@@ -133,7 +133,10 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 			if !s.engine.Running() {
 				return errors.New("the delivery workers are not running")
 			}
-			return st.Ping(ctx)
+			if err := st.Ping(ctx); err != nil {
+				return err
+			}
+			return st.CheckWritable(ctx) // after a full disk, ready once a write succeeds
 		},
 	})
 	return s, nil

@@ -86,6 +86,9 @@ func objectValues(t *herald.ObjectType, fields map[string]json.RawMessage, parti
 		switch f.Kind {
 		case herald.TextField:
 			if v, ok := fe.str(fields, f.Name, required, f.MaxLen); ok {
+				if p := herald.ControlCharProblem(v); p != "" && f.Name == "name" {
+					fe.add(f.Name, "%s", p)
+				}
 				values[f.Name] = v
 			}
 		case herald.RefField:

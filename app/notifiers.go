@@ -198,6 +198,8 @@ func (a *App) notifierFrom(in NotifierInput, old *herald.Notifier, partial bool)
 	case in.Name != nil:
 		if strings.TrimSpace(*in.Name) == "" {
 			add("name", "This field may not be blank.")
+		} else if p := herald.ControlCharProblem(*in.Name); p != "" {
+			add("name", "%s", p)
 		}
 		n.Name = *in.Name
 	case !partial:

@@ -73,6 +73,9 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
+		if err := restrictFiles(path); err != nil {
+			return nil, err
+		}
 		dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		s.dialect, s.dsn = SQLite, dsn
 		if s.db, err = sql.Open("sqlite", dsn); err != nil {
@@ -100,6 +103,14 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.dialect == SQLite {
+		// SQLite gives the -wal and -shm files the database's mode; make sure.
+		path, _ := SQLitePath(dbURL)
+		if err := restrictFiles(path); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	s.r = s.rdb
 	if s.dialect == SQLite {
 		w, err := newWriter(ctx, s.db)
@@ -115,6 +126,23 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		go func() { defer close(s.listenDone); s.listen(lctx) }()
 	}
 	return s, nil
+}
+
+// restrictFiles makes the database file (created empty if need be) and its
+// -wal and -shm files readable by their owner only: they hold everything,
+// including the hashes of passwords and tokens.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("database file mode: %w", err)
+		}
+	}
+	return nil
 }
 
 // SQLitePath returns the file path of a sqlite: URL.

@@ -70,13 +70,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return configErrorf("--data-dir %s: %v", c.dataDir, err)
 	}
+	warnOpenDirectory(log, c.dataDir)
 	if c.database == "" {
 		c.database = "sqlite:" + filepath.Join(c.dataDir, "herald.db")
 	}
 	if !strings.HasPrefix(c.database, "sqlite:") && !strings.HasPrefix(c.database, "postgres://") && !strings.HasPrefix(c.database, "postgresql://") {
 		return configErrorf("HERALD_DATABASE_URL must start with sqlite: or postgres://")
 	}
-	key, err := secretKey(c, getenv, log)
+	key, keyPath, err := secretKey(c, getenv, log)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			ShutdownTimeout: c.shutdown,
 			Policy:          deliver.Policy{MaxAttempts: c.maxAttempts, Base: c.retryBase, MaxBackoff: c.retryMax, MaxRetryAfter: time.Hour},
 		},
-		HTTP: service.HTTPLimits{MaxConnections: c.maxConnections},
+		HTTP:    service.HTTPLimits{MaxConnections: c.maxConnections},
+		KeyFile: keyPath,
 	})
 	if errors.Is(err, service.ErrConfig) {
 		return configErrorf("%v", err)
@@ -160,35 +162,41 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 // secretKey finds the key text that encrypts secrets: HERALD_SECRET_KEY, the key
-// file, or (SQLite only) a key generated beside the database.
-func secretKey(c serveConfig, getenv func(string) string, log *slog.Logger) (string, error) {
-	key := getenv("HERALD_SECRET_KEY")
+// file, or (SQLite only) a key generated beside the database. file is the
+// key's file, "" when it came from the environment.
+func secretKey(c serveConfig, getenv func(string) string, log *slog.Logger) (key, file string, err error) {
+	key = getenv("HERALD_SECRET_KEY")
 	switch {
 	case key != "":
 	case c.secretKeyFile != "":
 		b, err := os.ReadFile(c.secretKeyFile)
 		if err != nil {
-			return "", configErrorf("--secret-key-file: %v", err)
+			return "", "", configErrorf("--secret-key-file: %v", err)
 		}
-		key = strings.TrimSpace(string(b))
+		key, file = strings.TrimSpace(string(b)), c.secretKeyFile
 	case strings.HasPrefix(c.database, "sqlite:"):
 		path, err := store.SQLitePath(c.database)
 		if err != nil {
-			return "", configErrorf("HERALD_DATABASE_URL: %v", err)
+			return "", "", configErrorf("HERALD_DATABASE_URL: %v", err)
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return "", configErrorf("database directory: %v", err)
+			return "", "", configErrorf("database directory: %v", err)
 		}
-		k, created, err := secret.LoadOrCreateKey(filepath.Join(filepath.Dir(path), "herald.key"))
+		keyPath := filepath.Join(filepath.Dir(path), "herald.key")
+		if missing(keyPath) && holdsData(path) {
+			// A new key could not open what is stored: refuse, and write nothing.
+			return "", "", configErrorf("the database %s exists but its key file %s is missing: restore the key file (or give the key with HERALD_SECRET_KEY)", path, keyPath)
+		}
+		k, created, err := secret.LoadOrCreateKey(keyPath)
 		if err != nil {
-			return "", configErrorf("secret key: %v", err)
+			return "", "", configErrorf("secret key: %v", err)
 		}
 		if created {
 			log.Info("generated a secret key; keep it with the database", "file", filepath.Join(filepath.Dir(path), "herald.key"))
 		}
-		key = k
+		key, file = k, keyPath
 	default:
-		return "", configErrorf("HERALD_SECRET_KEY (or --secret-key-file) is required with PostgreSQL: every instance must share it")
+		return "", "", configErrorf("HERALD_SECRET_KEY (or --secret-key-file) is required with PostgreSQL: every instance must share it")
 	}
-	return key, nil
+	return key, file, nil
 }

@@ -6,12 +6,14 @@ package service
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,7 +45,11 @@ type Config struct {
 	Env           notify.Env
 	Delivery      deliver.Config // Workers, PerNotifier, Policy, AttemptTimeout, Lease, Poll, ShutdownTimeout
 	HTTP          HTTPLimits
-	Logger        *slog.Logger
+	// KeyFile, when the key came from a file, is watched every
+	// KeyCheckInterval (default 1m): a deleted or replaced key is logged.
+	KeyFile          string
+	KeyCheckInterval time.Duration
+	Logger           *slog.Logger
 }
 
 // HTTPLimits bound what clients can hold of the server; zero values take
@@ -161,9 +167,12 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	for !s.engine.Running() { // ready means delivering: /readyz checks it
 		time.Sleep(time.Millisecond)
 	}
+	if s.cfg.KeyFile != "" {
+		go s.watchKeyFile(engineCtx)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	s.log.Info("herald ready", "addr", "http://"+ln.Addr().String(), "database", s.Store.Dialect(), "instance", s.Instance, "version", herald.Version)
+	s.log.Info("herald ready", "addr", "http://"+ln.Addr().String(), "database", s.Store.Dialect(), "instance", s.Instance, "host", hostname(), "pid", os.Getpid(), "version", herald.Version)
 
 	select {
 	case <-ctx.Done():
@@ -205,6 +214,49 @@ func (s *Service) expireApprovals(ctx context.Context) {
 	}
 }
 
+// watchKeyFile logs, each time it changes, whether the key file still holds
+// the key this process uses. The process goes on with the key in memory,
+// which is the one the stored secrets are sealed with (a new key could not
+// open them); the operator is told to restore the file before the next
+// start, which would refuse.
+func (s *Service) watchKeyFile(ctx context.Context) {
+	every := s.cfg.KeyCheckInterval
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := "ok"
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		state := "ok"
+		b, err := os.ReadFile(s.cfg.KeyFile)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			state = "missing"
+		case err != nil:
+			state = "unreadable"
+		case strings.TrimSpace(string(b)) != s.cfg.SecretKey:
+			state = "replaced"
+		}
+		if state == last {
+			continue
+		}
+		last = state
+		if state == "ok" {
+			s.log.Info("the secret key file holds the key in use again", "file", s.cfg.KeyFile)
+			continue
+		}
+		s.log.Error("the secret key file no longer holds the key this process uses; it goes on with the key in memory, "+
+			"which the stored secrets need, but the next start will refuse: put the key back in the file",
+			"file", s.cfg.KeyFile, "state", state)
+	}
+}
+
 // fileReserve is the descriptors kept beside the connections: the database,
 // its journal, deliveries in flight, logs.
 const fileReserve = 128
@@ -228,6 +280,11 @@ func (s *Service) fitToFileLimit(maxConns int) int {
 	s.log.Warn("the open-file limit cannot hold the connection cap; serving fewer connections (raise it with ulimit -n or LimitNOFILE=)",
 		"open_file_limit", limit, "max_connections", maxConns, "serving", fit)
 	return fit
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
 
 // Close closes the database.
@@ -322,9 +379,11 @@ func bootstrapAdmin(ctx context.Context, a *app.App, password string, log *slog.
 	return nil
 }
 
+// instanceID is random per process: it names this instance's leases and
+// is shown by the unauthenticated ping/, so it says nothing of the host.
+// The log line at start pairs it with the host name and PID.
 func instanceID() string {
-	host, _ := os.Hostname()
-	b := make([]byte, 4)
+	b := make([]byte, 8)
 	rand.Read(b)
-	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+	return hex.EncodeToString(b)
 }

@@ -41,6 +41,7 @@ func Spec() *notify.Spec {
 func check(c notify.Config) []string {
 	var p []string
 	p = append(p, notify.CheckNotEmpty(c, "host")...)
+	p = append(p, notify.CheckNoControl(c, "host")...)
 	p = append(p, notify.CheckPort(c, "port")...)
 	if c.Bool("use_tls") && c.Bool("use_ssl") {
 		p = append(p, "Configuration fields 'use_tls' and 'use_ssl' cannot both be true.")

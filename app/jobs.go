@@ -178,11 +178,7 @@ func (a *App) recipients(n *herald.Notifier) string {
 	if spec == nil || spec.Recipients == "" {
 		return ""
 	}
-	open, _, err := notify.Open(spec, n.Config, a.secrets)
-	if err != nil {
-		return "" // the attempt will fail saying why
-	}
-	return notify.Recipients(spec, open)
+	return notify.StoredRecipients(spec, n.Config, a.secrets)
 }
 
 // JobNotifications returns the page of a job's notifications; who sees the job sees them.

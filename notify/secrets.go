@@ -426,3 +426,17 @@ func RedactRecorded(spec *Spec, recorded string) string {
 	}
 	return Recipients(spec, Config{spec.Recipients: recorded})
 }
+
+// StoredRecipients is Recipients from a stored configuration: it opens the
+// recipients field alone, so a status change decrypts nothing else.
+func StoredRecipients(spec *Spec, stored Config, box Opener) string {
+	v, ok := stored[spec.Recipients].(string)
+	if !ok || !encrypted(v) {
+		return Recipients(spec, stored)
+	}
+	plain, err := box.Decrypt(v)
+	if err != nil {
+		return Hidden
+	}
+	return Recipients(spec, Config{spec.Recipients: plain})
+}

@@ -194,3 +194,41 @@ func TestHiddenSecrets(t *testing.T) {
 		testSecretsAtRest(t, dbPath)
 	})
 }
+
+// PagerDuty's key and a hook URL are shown in full to who may change the
+// notifier (its organization's notification_admin) and as "$encrypted$"
+// to who only reads it (the auditor); webhook header values to neither.
+func TestCredentialsShownOnlyToAdministrators(t *testing.T) {
+	t.Parallel()
+	s := heraldtest.Start(t, heraldtest.Options{})
+	org := nfCreate(t, s, "organizations", map[string]any{"name": "Shown"})
+	roles := roleIDs(t, s, "organizations", org)
+	admin, auditor := newUser(t, s, "shown-admin", roles["notification_admin"]), newUser(t, s, "shown-auditor", roles["auditor"])
+	cfgs := map[string]map[string]any{
+		"pagerduty":  {"service_key": "routing-key-123", "client_name": "herald"},
+		"rocketchat": {"rocketchat_url": "https://rc.example.com/hooks/abc/def"},
+	}
+	for typ, cfg := range cfgs {
+		id := nfNotifier(t, s, org, typ, typ, cfg)
+		path := fmt.Sprintf("/api/v1/notifiers/%d/", id)
+		for who, c := range map[string]*heraldtest.Server{"notification_admin": admin, "auditor": auditor} {
+			r := c.Do("GET", path, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s GET %s: %d %s", who, path, r.Status, r.Body)
+			}
+			shown := r.JSON()["notification_configuration"].(map[string]any)
+			for k, v := range cfg {
+				if k == "client_name" {
+					continue
+				}
+				want := v
+				if who == "auditor" {
+					want = "$encrypted$"
+				}
+				if shown[k] != want {
+					t.Errorf("%s sees %s %s as %v, want %v", who, typ, k, shown[k], want)
+				}
+			}
+		}
+	}
+}

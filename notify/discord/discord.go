@@ -28,7 +28,7 @@ func Spec() *notify.Spec {
 		Fields: []notify.Field{
 			{Key: "url", Kind: notify.Password, Required: true, Label: "Webhook URL"},
 			{Key: "username", Kind: notify.String, Label: "Username"},
-			{Key: "avatar_url", Kind: notify.String, Label: "Avatar URL"},
+			{Key: "avatar_url", Kind: notify.String, Label: "Avatar URL", Secret: notify.SecretURLPassword},
 		},
 		Check: func(c notify.Config) []string {
 			p := notify.CheckURL(c, "url")

@@ -20,7 +20,7 @@ func Spec() *notify.Spec {
 		Type:  "gotify",
 		Label: "Gotify",
 		Fields: []notify.Field{
-			{Key: "url", Kind: notify.String, Required: true, Label: "Server URL"},
+			{Key: "url", Kind: notify.String, Required: true, Label: "Server URL", Secret: notify.SecretURLPassword},
 			{Key: "app_token", Kind: notify.Password, Required: true, Label: "Application token"},
 			{Key: "priority", Kind: notify.Int, Default: int64(5), Label: "Priority"},
 		},

@@ -23,7 +23,7 @@ func Spec() *notify.Spec {
 		Type:  "ntfy",
 		Label: "ntfy",
 		Fields: []notify.Field{
-			{Key: "url", Kind: notify.String, Required: true, Label: "Server URL"},
+			{Key: "url", Kind: notify.String, Required: true, Label: "Server URL", Secret: notify.SecretURLPassword},
 			{Key: "topic", Kind: notify.String, Required: true, Label: "Topic"},
 			{Key: "token", Kind: notify.Password, Label: "Access token"},
 			{Key: "priority", Kind: notify.Int, Default: int64(3), Label: "Priority (1–5)"},

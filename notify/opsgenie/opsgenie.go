@@ -26,7 +26,7 @@ func Spec() *notify.Spec {
 		Label: "Opsgenie",
 		Fields: []notify.Field{
 			{Key: "api_key", Kind: notify.Password, Required: true, Label: "API key (of an API integration)"},
-			{Key: "api_url", Kind: notify.String, Default: DefaultURL, Label: "API URL"},
+			{Key: "api_url", Kind: notify.String, Default: DefaultURL, Label: "API URL", Secret: notify.SecretURLPassword},
 			{Key: "responders", Kind: notify.ObjectList, Label: `Responders ({"type", "name"})`},
 			{Key: "priority", Kind: notify.String, Default: "P3", Label: "Priority (P1–P5)"},
 			{Key: "tags", Kind: notify.List, Label: "Tags"},

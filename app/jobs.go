@@ -89,9 +89,6 @@ func (a *App) Report(ctx context.Context, kind herald.JobKind, id int64, u heral
 			return nil, err
 		}
 		if try == 0 {
-			if ok, err := ac.readJob(ctx, before); err != nil || !ok {
-				return nil, firstErr(err, notFound)
-			}
 			if err := ac.runJob(ctx, kind, before.Template); err != nil {
 				return nil, err
 			}

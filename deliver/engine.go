@@ -360,7 +360,9 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 		out.RetryAt = &at
 		e.count(e.cfg.Metrics.retriedFor(typ))
 	}
-	e.log.Info("notification attempt failed", "notification", c.ID, "type", typ, "attempt", c.Attempts, "status", out.Status, "err", out.Error)
+	// A failure is an operator's business (a receiver down, a bad token):
+	// WARN, so that it shows at the default level and above.
+	e.log.Warn("notification attempt failed", "notification", c.ID, "type", typ, "attempt", c.Attempts, "status", out.Status, "err", out.Error)
 	return out
 }
 

@@ -252,3 +252,42 @@ func TestZshCompletion(t *testing.T) {
 		}
 	}
 }
+
+// TestLogLevel: with --log-level warn a whole start, requests and stop log
+// no INFO line (the default level logs several: ready, stopping, stopped).
+func TestLogLevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds herald")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var log bytes.Buffer
+	cmd := exec.Command(heraldBinary(t), "serve", "--addr", addr, "--data-dir", t.TempDir())
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HERALD_ADMIN_PASSWORD=pw-for-the-test", "HERALD_LOG_LEVEL=warn"}
+	cmd.Stderr = &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	up := false
+	for range 600 { // against hanging only
+		if resp, err := procClient.Get("http://" + addr + "/api/v1/ping/"); err == nil {
+			resp.Body.Close()
+			up = resp.StatusCode == 200
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	if !up || err != nil {
+		t.Fatalf("up %v, exit %v, log:\n%s", up, err, log.String())
+	}
+	if strings.Contains(log.String(), "level=INFO") {
+		t.Fatalf("INFO lines with --log-level warn:\n%s", log.String())
+	}
+}

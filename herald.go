@@ -66,7 +66,7 @@ var (
 	orgRef      = ObjectField{Name: "organization", Kind: RefField, Ref: "organizations", Required: true}
 )
 
-// ObjectTypes are the objects of API.md §2, in the order the API lists them.
+// ObjectTypes are the objects of docs/api.md §2, in the order the API lists them.
 var ObjectTypes = []*ObjectType{
 	{Name: "organization", Title: "Organization", Collection: "organizations", Fields: []ObjectField{name, description}},
 	{Name: "project", Title: "Project", Collection: "projects", UniqueWithin: "organization",

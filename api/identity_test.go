@@ -14,7 +14,7 @@ import (
 	"github.com/herald-notify/herald/internal/heraldtest"
 )
 
-// Users, tokens and logins (API.md §9), through real HTTP.
+// Users, tokens and logins (docs/api.md §9), through real HTTP.
 func TestIdentity(t *testing.T) {
 	t.Parallel()
 	s := heraldtest.Start(t, heraldtest.Options{})

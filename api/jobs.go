@@ -14,7 +14,7 @@ import (
 	"github.com/herald-notify/herald/ordered"
 )
 
-// jobJSON renders a job of any kind (API.md §3).
+// jobJSON renders a job of any kind (docs/api.md §3).
 func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 	self := objectURL(j.Kind.Collection(), j.ID)
 	var counts any

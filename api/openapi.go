@@ -220,9 +220,6 @@ var (
 		"schema": schema{"type": "string", "maxLength": 255}}
 )
 
-// placeholder matches the families' placeholders in operations' keys.
-var placeholder = regexp.MustCompile(`\{(objects|jobs|launch)\}|notifiers_\{trigger\}`)
-
 // describe finds a route method's operation: by its exact path first, then
 // with its collection, launch verb and trigger list as placeholders.
 func describe(method, path string) (operation, bool) {

@@ -18,7 +18,7 @@ import (
 // maxBody caps a request body: a notifier or job report is a few KiB.
 const maxBody = 1 << 20
 
-// timeFormat is how every timestamp is shown (API.md §1).
+// timeFormat is how every timestamp is shown (docs/api.md §1).
 const timeFormat = "2006-01-02T15:04:05.000000Z"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }

@@ -1,4 +1,4 @@
-// Package api serves Herald's HTTP API (API.md): authentication, the objects
+// Package api serves Herald's HTTP API (docs/api.md): authentication, the objects
 // notifiers hang on, jobs and their status reports, notifiers, attachments,
 // notifications, and the operational endpoints. routes.go lists every route.
 package api
@@ -49,7 +49,7 @@ func NewServer(cfg Config) http.Handler {
 	return h
 }
 
-// trailingSlash serves /api/v1/x the same as /api/v1/x/ (no redirect, API.md §1).
+// trailingSlash serves /api/v1/x the same as /api/v1/x/ (no redirect, docs/api.md §1).
 func trailingSlash(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/") {

@@ -338,7 +338,7 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 	if ctx.Err() != nil {
 		// The shutdown timeout cut the attempt short: the receiver never
 		// answered, so this is no failure of theirs. Hand the row back due at
-		// once (API.md §0) instead of backing off, or failing it when this
+		// once (docs/api.md §0) instead of backing off, or failing it when this
 		// was its last attempt.
 		out.Status = herald.NotificationPending
 		out.Error = "attempt interrupted by shutdown: " + out.Error

@@ -14,6 +14,8 @@ import (
 var commands = []struct{ name, about string }{
 	{"serve", "run the API, the web console and the delivery workers"},
 	{"run", "run a command as a job and report it to a running server"},
+	{"import", "import what awx export wrote: import awx FILE"},
+	{"admin", "operator commands: admin reset-password USERNAME"},
 	{"version", "print the version, the commit and the Go version"},
 	{"healthcheck", "exit 0 if the server answers /healthz"},
 	{"completion", "print shell completion for bash or zsh"},

@@ -198,6 +198,12 @@ var operations = map[string]func(p pathInfo) operation{
 		return operation{Summary: "Deny a pending workflow approval", Status: 204, Errors: []int{409}}
 	},
 
+	"POST /api/v1/notifiers/preview/": func(pathInfo) operation {
+		return operation{Summary: "Render custom messages for each trigger, without saving them", Body: previewBodyDoc{}, Answer: map[string]renderedDoc{}}
+	},
+	"GET /api/v1/notification_types/": func(pathInfo) operation {
+		return operation{Summary: "Every notifier type's configuration fields", Answer: notificationTypeDoc{}, List: true}
+	},
 	"GET /api/v1/notifications/": func(pathInfo) operation {
 		return operation{Summary: "List notifications", Answer: notificationDoc{}, List: true}
 	},
@@ -622,7 +628,7 @@ func tagDescription(tag string) string {
 	switch tag {
 	case "unified_jobs":
 		return "Jobs of every kind (docs/api.md §3)"
-	case "notifiers":
+	case "notifiers", "notification_types":
 		return "Configured destinations (docs/api.md §4)"
 	case "notifications":
 		return "Messages and their delivery (docs/api.md §6)"

@@ -231,3 +231,29 @@ type apiRootDoc struct {
 	CurrentVersion    string            `json:"current_version"`
 	AvailableVersions map[string]string `json:"available_versions"`
 }
+
+type notificationTypeDoc struct {
+	NotificationType string `json:"notification_type"`
+	Label            string `json:"label"`
+	Recipients       string `json:"recipients" doc:"the configuration key that names the destinations"`
+	Fields           []struct {
+		Key      string `json:"key"`
+		Label    string `json:"label"`
+		Type     string `json:"type" doc:"string, integer, boolean, list or object"`
+		Required bool   `json:"required"`
+		Secret   bool   `json:"secret"`
+		Default  any    `json:"default"`
+	} `json:"fields"`
+}
+
+type previewBodyDoc struct {
+	NotificationType string                           `json:"notification_type" required:"true"`
+	Messages         map[string]*herald.CustomMessage `json:"messages"`
+	Job              *jobRefDoc                       `json:"job" doc:"a job to render for; null or absent for a sample job"`
+}
+
+type renderedDoc struct {
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+	Custom  bool   `json:"custom" doc:"rendered from the notifier's own template"`
+}

@@ -74,31 +74,33 @@ type testNotificationDoc struct {
 // link and fields.
 type jobDoc struct {
 	resourceDoc
-	Name             string                       `json:"name"`
-	Status           string                       `json:"status" enum:"pending,waiting,running,successful,failed,error,canceled"`
-	Failed           bool                         `json:"failed"`
-	Started          *time.Time                   `json:"started"`
-	Finished         *time.Time                   `json:"finished"`
-	Elapsed          float64                      `json:"elapsed" doc:"seconds"`
-	LaunchType       string                       `json:"launch_type"`
-	CreatedBy        string                       `json:"created_by"`
-	ResultTraceback  string                       `json:"result_traceback"`
-	JobExplanation   string                       `json:"job_explanation"`
-	ExtraVars        string                       `json:"extra_vars" doc:"JSON text"`
-	Limit            string                       `json:"limit"`
-	HostStatusCounts *herald.HostCounts           `json:"host_status_counts"`
-	Hosts            map[string]herald.HostCounts `json:"hosts"`
-	Organization     *int64                       `json:"organization"`
+	Name             string                        `json:"name"`
+	Status           string                        `json:"status" enum:"pending,waiting,running,successful,failed,error,canceled"`
+	Failed           bool                          `json:"failed"`
+	Started          *time.Time                    `json:"started"`
+	Finished         *time.Time                    `json:"finished"`
+	Elapsed          float64                       `json:"elapsed" doc:"seconds"`
+	LaunchType       string                        `json:"launch_type"`
+	CreatedBy        string                        `json:"created_by"`
+	ResultTraceback  string                        `json:"result_traceback"`
+	JobExplanation   string                        `json:"job_explanation"`
+	ExtraVars        string                        `json:"extra_vars" doc:"JSON text"`
+	Limit            string                        `json:"limit"`
+	HostStatusCounts *herald.HostCounts            `json:"host_status_counts"`
+	Hosts            map[string]herald.HostSummary `json:"hosts" doc:"each host's result, in AWX's shape"`
+	Failures         []herald.Failure              `json:"failures" doc:"at most 100"`
+	Organization     *int64                        `json:"organization"`
 }
 
 type jobUpdateDoc struct {
-	Status           string                       `json:"status" enum:"pending,waiting,running,successful,failed,error,canceled"`
-	Started          *time.Time                   `json:"started"`
-	Finished         *time.Time                   `json:"finished"`
-	ResultTraceback  string                       `json:"result_traceback"`
-	JobExplanation   string                       `json:"job_explanation"`
-	HostStatusCounts *herald.HostCounts           `json:"host_status_counts"`
-	Hosts            map[string]herald.HostCounts `json:"hosts"`
+	Status           string                        `json:"status" enum:"pending,waiting,running,successful,failed,error,canceled"`
+	Started          *time.Time                    `json:"started"`
+	Finished         *time.Time                    `json:"finished"`
+	ResultTraceback  string                        `json:"result_traceback"`
+	JobExplanation   string                        `json:"job_explanation"`
+	HostStatusCounts *herald.HostCounts            `json:"host_status_counts"`
+	Hosts            map[string]herald.HostSummary `json:"hosts"`
+	Failures         []herald.Failure              `json:"failures"`
 }
 
 type launchDoc struct {

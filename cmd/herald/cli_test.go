@@ -221,8 +221,8 @@ func TestBashCompletion(t *testing.T) {
 	if got := complete("herald", "serve", "--data-dir", "x", "--log-l"); got != "--log-level" {
 		t.Errorf("herald serve ... --log-l<TAB> = %q, want --log-level", got)
 	}
-	if got := complete("herald", "run", "--t"); got != "--template" {
-		t.Errorf("herald run --t<TAB> = %q, want --template", got)
+	if got := complete("herald", "run", "--te"); got != "--template" {
+		t.Errorf("herald run --te<TAB> = %q, want --template", got)
 	}
 	if got := complete("herald", "completion", "z"); got != "zsh" {
 		t.Errorf("herald completion z<TAB> = %q, want zsh", got)

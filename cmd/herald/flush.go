@@ -28,6 +28,7 @@ func flushSpool(ctx context.Context, args []string, getenv func(string) string, 
 	fmt.Fprintf(stdout, "herald: %d report(s) sent, %d dropped, %d left in %s\n", res.sent, res.dropped, res.left, sp.dir)
 	switch {
 	case res.err != nil:
+		//lint:ignore ST1005 Herald is a name
 		return fmt.Errorf("Herald did not take the reports: %w", res.err)
 	case res.left > 0:
 		return errors.New("another herald is sending the spool now; try again later")

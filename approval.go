@@ -12,7 +12,7 @@ const (
 )
 
 // Approval is a workflow approval: a step of a running workflow job that
-// waits for a person (API.md §10).
+// waits for a person (docs/api.md §10).
 type Approval struct {
 	Object
 	WorkflowJob int64      `json:"workflow_job"`

@@ -3,8 +3,12 @@
 // status codes. It imports nothing of the project; every other package builds on it.
 package herald
 
-// Version is the service version, set at build time with -ldflags.
-var Version = "0.1.0-dev"
+// DevVersion is the version of a build that was given none.
+const DevVersion = "0.1.0-dev"
+
+// Version is the service version, set at build time with
+// -ldflags "-X github.com/herald-notify/herald.Version=1.2.3".
+var Version = DevVersion
 
 // Record is one stored object of an ObjectType: "id", "created", "modified"
 // and its fields (strings, or int64 / nil for references).
@@ -62,7 +66,7 @@ var (
 	orgRef      = ObjectField{Name: "organization", Kind: RefField, Ref: "organizations", Required: true}
 )
 
-// ObjectTypes are the objects of API.md §2, in the order the API lists them.
+// ObjectTypes are the objects of docs/api.md §2, in the order the API lists them.
 var ObjectTypes = []*ObjectType{
 	{Name: "organization", Title: "Organization", Collection: "organizations", Fields: []ObjectField{name, description}},
 	{Name: "project", Title: "Project", Collection: "projects", UniqueWithin: "organization",

@@ -265,7 +265,7 @@ func NormalizeExtraVars(raw json.RawMessage) (string, error) {
 	return string(raw), nil
 }
 
-// Apply applies a status report to j (API.md §3) and says whether the status
+// Apply applies a status report to j (docs/api.md §3) and says whether the status
 // moved. Details (host counts, traceback) may arrive without a move, for a
 // finished job too; a finished job never changes status again.
 func (j *Job) Apply(u JobUpdate, now time.Time) (moved bool, err error) {

@@ -2,7 +2,7 @@ package herald
 
 import "time"
 
-// User is an account that may call the API (API.md §9).
+// User is an account that may call the API (docs/api.md §9).
 type User struct {
 	ID            int64
 	Username      string

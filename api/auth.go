@@ -14,7 +14,7 @@ import (
 	"github.com/herald-notify/herald/app"
 )
 
-// authenticate requires Basic or Bearer credentials (API.md §1) and passes
+// authenticate requires Basic or Bearer credentials (docs/api.md §1) and passes
 // the caller on in the request's context. A 401 carries no Basic challenge,
 // so that browsers neither show their dialog nor cache credentials that
 // other sites could ride on; and a cross-site request with Basic

@@ -1,8 +1,8 @@
 package api_test
 
 // Tests of attaching notifiers and of which notifiers a job collects
-// (API.md §5), for all six job kinds, with the subjects and bodies the
-// notifications get (API.md §7).
+// (docs/api.md §5), for all six job kinds, with the subjects and bodies the
+// notifications get (docs/api.md §7).
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ import (
 const nfBaseURL = "https://herald.example.com" // the harness's base URL
 
 // nfKind is one job kind and the levels (object types) it collects
-// notifiers from, its template first (API.md §5 table).
+// notifiers from, its template first (docs/api.md §5 table).
 type nfKind struct {
 	kind, collection, friendly, ui string
 	levels                         []string

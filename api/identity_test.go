@@ -14,7 +14,7 @@ import (
 	"github.com/herald-notify/herald/internal/heraldtest"
 )
 
-// Users, tokens and logins (API.md §9), through real HTTP.
+// Users, tokens and logins (docs/api.md §9), through real HTTP.
 func TestIdentity(t *testing.T) {
 	t.Parallel()
 	s := heraldtest.Start(t, heraldtest.Options{})
@@ -84,7 +84,7 @@ func TestIdentity(t *testing.T) {
 		_, as := user("expirer")
 		_, _, m := token(as, map[string]any{})
 		exp, err := time.Parse(time.RFC3339Nano, m["expires"].(string))
-		if err != nil || exp.Sub(time.Now()) < 364*24*time.Hour || exp.Sub(time.Now()) > 366*24*time.Hour {
+		if err != nil || time.Until(exp) < 364*24*time.Hour || time.Until(exp) > 366*24*time.Hour {
 			t.Errorf("default expiry %v, want in a year", m["expires"])
 		}
 		_, never, m := token(as, map[string]any{"expires": nil})

@@ -14,7 +14,7 @@ import (
 	"github.com/herald-notify/herald/ordered"
 )
 
-// jobJSON renders a job of any kind (API.md §3).
+// jobJSON renders a job of any kind (docs/api.md §3).
 func (s *server) jobJSON(r *http.Request, j *herald.Job) ordered.Object {
 	self := objectURL(j.Kind.Collection(), j.ID)
 	var counts any
@@ -241,6 +241,7 @@ func jobUpdate(fields map[string]json.RawMessage) (herald.JobUpdate, error) {
 func hostSummaries(raw json.RawMessage) (map[string]herald.HostSummary, error) {
 	var h map[string]herald.HostSummary
 	if err := strictJSON(raw, &h); err != nil {
+		//lint:ignore ST1005 the text is the field error the API answers, a sentence as AWX's
 		return nil, errors.New(`Expected an object of host names to objects of AWX's shape: {"failed": false, "changed": 0, "dark": 0, "failures": 0, "ok": 1, "processed": 1, "skipped": 0, "rescued": 0, "ignored": 0}.`)
 	}
 	if h == nil {
@@ -248,6 +249,7 @@ func hostSummaries(raw json.RawMessage) (map[string]herald.HostSummary, error) {
 	}
 	for name, r := range h {
 		if name == "" || !nonNegative(r.Changed, r.Dark, r.Failures, r.OK, r.Processed, r.Skipped, r.Rescued, r.Ignored) {
+			//lint:ignore ST1005 the text is the field error the API answers, a sentence as AWX's
 			return nil, fmt.Errorf("Host %q: the host name must not be empty and its counts must be non-negative integers.", name)
 		}
 		r.Failed = r.Dark > 0 || r.Failures > 0

@@ -16,7 +16,7 @@ import (
 	"github.com/herald-notify/herald/internal/heraldtest"
 )
 
-// kindCase is one of the six job kinds of API.md §3 and how it is launched.
+// kindCase is one of the six job kinds of docs/api.md §3 and how it is launched.
 type kindCase struct {
 	kind, collection   string
 	templateField      string // the job's link to what it was launched from
@@ -631,7 +631,7 @@ func testJobCollectionsAreNotWritable(t *testing.T, s *heraldtest.Server) {
 // testTour follows the README's five-minute tour: an organization, a
 // project, a job template, a webhook notifier on the organization's error
 // list, its test, effective_notifiers, a launch, running, failed, and the
-// notification that reaches the receiver. Each answer is checked as API.md has it.
+// notification that reaches the receiver. Each answer is checked as docs/api.md has it.
 func testTour(t *testing.T, s *heraldtest.Server) {
 	rc := newReceiver(t)
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/herald-notify/herald"
 )
@@ -70,12 +69,4 @@ func (s *server) getNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.notificationJSON(r, n))
-}
-
-func parseID(v string) (int64, error) {
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, herald.Errorf(herald.ENOTFOUND, "Not found.")
-	}
-	return id, nil
 }

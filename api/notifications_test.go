@@ -1,6 +1,6 @@
 package api_test
 
-// Tests of notifications/ and what a notifier shows of them (API.md §4, §6,
+// Tests of notifications/ and what a notifier shows of them (docs/api.md §4, §6,
 // §7): lists, filters, search, test notifications, recent notifications,
 // deleting a notifier with deliveries in flight, custom messages.
 

@@ -1,6 +1,6 @@
 package api_test
 
-// Tests of notifiers over the API (API.md §4): CRUD for every type, the
+// Tests of notifiers over the API (docs/api.md §4): CRUD for every type, the
 // configuration checks, defaults shown back. The nf* helpers here are shared
 // by hierarchy_test.go, notifications_test.go and secrets_test.go.
 
@@ -22,7 +22,7 @@ import (
 	"github.com/herald-notify/herald/notify/registry"
 )
 
-// nfAllTypes are the seventeen types of API.md §4, whether registered yet or not.
+// nfAllTypes are the seventeen types of docs/api.md §4, whether registered yet or not.
 var nfAllTypes = []string{"email", "slack", "hipchat", "mattermost", "rocketchat", "pagerduty", "twilio", "irc", "webhook", "grafana",
 	"teams", "telegram", "discord", "googlechat", "opsgenie", "ntfy", "gotify"}
 
@@ -69,7 +69,7 @@ func nfValidConfig(typ string) map[string]any {
 	panic("no config for " + typ)
 }
 
-// nfRequired are the required keys of API.md §4's table (in bold there).
+// nfRequired are the required keys of docs/api.md §4's table (in bold there).
 var nfRequired = map[string][]string{
 	"email":      {"host", "port", "sender", "recipients"},
 	"slack":      {"token", "channels"},
@@ -308,7 +308,7 @@ func testNotifierCRUD(t *testing.T, s *heraldtest.Server) {
 	}
 }
 
-// testNotifierDefaults checks a few defaults of API.md §4 by value, not
+// testNotifierDefaults checks a few defaults of docs/api.md §4 by value, not
 // through the spec, so a changed default is noticed.
 func testNotifierDefaults(t *testing.T, s *heraldtest.Server) {
 	t.Parallel()

@@ -142,7 +142,7 @@ func (s *server) updateObject(t *herald.ObjectType, partial bool) http.HandlerFu
 		}
 		values, err := objectValues(t, fields, partial)
 		if err != nil {
-			// A missing object is a 404 before any complaint about the body (API.md §1, as AWX).
+			// A missing object is a 404 before any complaint about the body (docs/api.md §1, as AWX).
 			if _, gerr := s.svc.GetObject(r.Context(), t, id); gerr != nil {
 				err = gerr
 			}

@@ -1,4 +1,4 @@
-// Tests of the core API (API.md §0–§3) through real HTTP against a whole
+// Tests of the core API (docs/api.md §0–§3) through real HTTP against a whole
 // Herald on a fresh SQLite file: objects, jobs, authentication, lists and
 // error answers. The helpers shared by these files live here.
 package api_test
@@ -148,7 +148,7 @@ func TestObjects(t *testing.T) {
 	t.Run("DeleteRemovesAttachments", func(t *testing.T) { testDeleteRemovesAttachments(t, s.For(t), dbPath) })
 }
 
-// objectCase is one collection of API.md §2 with a valid body on a fixture.
+// objectCase is one collection of docs/api.md §2 with a valid body on a fixture.
 type objectCase struct {
 	collection, typ string
 	body            func(f fixture) map[string]any // a valid create body, named prefix + " new"

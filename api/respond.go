@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/herald-notify/herald"
 	"github.com/herald-notify/herald/ordered"
@@ -17,7 +18,7 @@ import (
 // maxBody caps a request body: a notifier or job report is a few KiB.
 const maxBody = 1 << 20
 
-// timeFormat is how every timestamp is shown (API.md §1).
+// timeFormat is how every timestamp is shown (docs/api.md §1).
 const timeFormat = "2006-01-02T15:04:05.000000Z"
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
@@ -120,6 +121,11 @@ func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) (map[stri
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return nil, &errBody{http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type \"%s\" in request; send Content-Type: application/json.", ct)}
 	}
+	// encoding/json turns invalid UTF-8 into U+FFFD without a word: a name
+	// would be stored other than sent. JSON text is UTF-8 (RFC 8259 §8.1).
+	if !utf8.Valid(data) {
+		return nil, &errBody{http.StatusBadRequest, fmt.Sprintf("JSON parse error - the request body is not valid UTF-8 (at byte %d).", invalidUTF8At(data))}
+	}
 	var raw any
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, &errBody{http.StatusBadRequest, "JSON parse error - " + jsonErrorText(err)}
@@ -130,6 +136,18 @@ func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) (map[stri
 	var fields map[string]json.RawMessage
 	json.Unmarshal(data, &fields)
 	return fields, nil
+}
+
+// invalidUTF8At is the offset of the first byte that is not valid UTF-8.
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
 }
 
 func jsonErrorText(err error) string {

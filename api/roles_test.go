@@ -9,7 +9,7 @@ import (
 	"github.com/herald-notify/herald/internal/heraldtest"
 )
 
-// The roles matrix (API.md §9): two organizations, A and B, each with an
+// The roles matrix (docs/api.md §9): two organizations, A and B, each with an
 // admin, a notification admin, an auditor, a member, an executor (the
 // organization's execute role) and a team whose member holds execute on the
 // job template through the team. Every role tries every action on A's

@@ -6,8 +6,12 @@ import (
 	"github.com/herald-notify/herald"
 )
 
-// routes lists every route of the service on one page.
-func (s *server) routes(mux *http.ServeMux) {
+// routes lists every route of the service on one page. Each handle() call
+// is also recorded (path, methods, and whether the router needs a user), and
+// the OpenAPI document is built from that record, so a route cannot be
+// served without being described: a new route needs its line here and its
+// line in the operations table of openapi.go (TestOpenAPIHasEveryRoute).
+func (s *server) routes(mux *router) {
 	handle(mux, "/healthz", map[string]http.HandlerFunc{"GET": s.healthz})
 	handle(mux, "/readyz", map[string]http.HandlerFunc{"GET": s.readyz})
 	if s.Metrics != nil {
@@ -26,7 +30,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	}
 
 	// Everything else under /api/v1/ needs a user.
-	api := http.NewServeMux()
+	api := mux.authenticated()
 	mux.Handle("/api/v1/", s.authenticate(api))
 	api.HandleFunc("/", notFoundHandler)
 	handle(mux, "/api/v1/openapi.json/", map[string]http.HandlerFunc{"GET": s.openAPI})

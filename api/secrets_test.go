@@ -1,6 +1,6 @@
 package api_test
 
-// Tests of notifier secrets (API.md §4): shown as "$encrypted$", kept when
+// Tests of notifier secrets (docs/api.md §4): shown as "$encrypted$", kept when
 // "$encrypted$" comes back, replaced or cleared otherwise, never stored in
 // clear and never echoed by an error. What is kept is proved by sending.
 

@@ -1,4 +1,4 @@
-// Package api serves Herald's HTTP API (API.md): authentication, the objects
+// Package api serves Herald's HTTP API (docs/api.md): authentication, the objects
 // notifiers hang on, jobs and their status reports, notifiers, attachments,
 // notifications, and the operational endpoints. routes.go lists every route.
 package api
@@ -27,8 +27,9 @@ type Config struct {
 
 type server struct {
 	Config
-	svc Service
-	log *slog.Logger
+	svc    Service
+	log    *slog.Logger
+	routed *[]route // every route handle() registered, in order: what openapi.json describes
 }
 
 // NewServer returns the API as one handler.
@@ -37,8 +38,9 @@ func NewServer(cfg Config) http.Handler {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	mux := http.NewServeMux()
+	mux := newRouter()
 	s.routes(mux)
+	s.routed = mux.table
 	var h http.Handler = mux
 	h = trailingSlash(h)
 	h = productHeaders(h)
@@ -47,7 +49,7 @@ func NewServer(cfg Config) http.Handler {
 	return h
 }
 
-// trailingSlash serves /api/v1/x the same as /api/v1/x/ (no redirect, API.md §1).
+// trailingSlash serves /api/v1/x the same as /api/v1/x/ (no redirect, docs/api.md §1).
 func trailingSlash(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasSuffix(r.URL.Path, "/") {
@@ -74,10 +76,41 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
+// route is one registered path and its methods.
+type route struct {
+	path    string
+	methods []string // sorted
+	public  bool     // served without authentication
+}
+
+// router is a ServeMux that records what handle() registers on it. Routes
+// registered on the root are public; those on an authenticated() router
+// sit behind authenticate, which the document says per operation.
+type router struct {
+	*http.ServeMux
+	public bool
+	table  *[]route
+}
+
+func newRouter() *router {
+	return &router{ServeMux: http.NewServeMux(), public: true, table: &[]route{}}
+}
+
+// authenticated is a new router whose routes need a user; it shares the record.
+func (r *router) authenticated() *router {
+	return &router{ServeMux: http.NewServeMux(), table: r.table}
+}
+
 // handle registers path with a handler per method; any other method gets
 // the API's 405 answer. Patterns carry no method, so that general paths ("/")
 // never conflict with specific ones.
-func handle(mux *http.ServeMux, path string, methods map[string]http.HandlerFunc) {
+func handle(mux *router, path string, methods map[string]http.HandlerFunc) {
+	rt := route{path: path, public: mux.public}
+	for m := range methods {
+		rt.methods = append(rt.methods, m)
+	}
+	sort.Strings(rt.methods)
+	*mux.table = append(*mux.table, rt)
 	// A pattern ending in "/" would match every path below it, so that
 	// /organizations/1/nosuch/ served (and DELETE removed) organization 1:
 	// {$} anchors it, and anything else falls through to the 404.

@@ -9,7 +9,7 @@ import (
 	"github.com/herald-notify/herald"
 )
 
-// The AWX-compatible API (API.md §10): /api/v2/ serves every v1 resource
+// The AWX-compatible API (docs/api.md §10): /api/v2/ serves every v1 resource
 // under AWX's names, so that AWX's own tools (the awx.awx collection, the
 // awx CLI) manage Herald. It only translates: a v2 request is renamed to its
 // v1 request, served by the v1 routes, and the answer renamed back.

@@ -7,7 +7,7 @@ import (
 	"github.com/herald-notify/herald"
 )
 
-// This file holds every permission rule (API.md §9): which roles each object
+// This file holds every permission rule (docs/api.md §9): which roles each object
 // has, what each implies, and what each action needs. Nothing else decides.
 
 // roleGraph says, per object type, which roles each role implies directly.

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Login throttling (API.md §9): after maxFailures failed logins in a row for
+// Login throttling (docs/api.md §9): after maxFailures failed logins in a row for
 // one username from one address, that pair waits lockout.
 const (
 	maxFailures = 10

@@ -41,7 +41,7 @@ func (a *App) readableJob(ctx context.Context, ac *access, kind herald.JobKind, 
 	return j, nil
 }
 
-// Launch starts a job from its template (API.md §3) as the caller. It needs
+// Launch starts a job from its template (docs/api.md §3) as the caller. It needs
 // the launch role on the template: execute, update, or use for ad hoc commands.
 func (a *App) Launch(ctx context.Context, r herald.LaunchRequest) (*herald.Job, bool, error) {
 	ac, err := a.writer(ctx)

@@ -318,7 +318,7 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 		defer e.cfg.Metrics.inFlight.Dec()
 	}
 	start := time.Now()
-	res, err, secrets := e.send(ctx, c, n)
+	res, secrets, err := e.send(ctx, c, n)
 	out.At = time.Now().UTC()
 	if e.cfg.Metrics != nil {
 		e.cfg.Metrics.latency.WithLabelValues(typ).Observe(time.Since(start).Seconds())
@@ -338,7 +338,7 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 	if ctx.Err() != nil {
 		// The shutdown timeout cut the attempt short: the receiver never
 		// answered, so this is no failure of theirs. Hand the row back due at
-		// once (API.md §0) instead of backing off, or failing it when this
+		// once (docs/api.md §0) instead of backing off, or failing it when this
 		// was its last attempt.
 		out.Status = herald.NotificationPending
 		out.Error = "attempt interrupted by shutdown: " + out.Error
@@ -360,7 +360,9 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 		out.RetryAt = &at
 		e.count(e.cfg.Metrics.retriedFor(typ))
 	}
-	e.log.Info("notification attempt failed", "notification", c.ID, "type", typ, "attempt", c.Attempts, "status", out.Status, "err", out.Error)
+	// A failure is an operator's business (a receiver down, a bad token):
+	// WARN, so that it shows at the default level and above.
+	e.log.Warn("notification attempt failed", "notification", c.ID, "type", typ, "attempt", c.Attempts, "status", out.Status, "err", out.Error)
 	return out
 }
 
@@ -372,21 +374,21 @@ func (e *Engine) count(c interface{ Inc() }) {
 
 // send prepares the configuration (secrets opened, types normalised) and sends.
 // It also returns the secret values, so that no error text repeats one.
-func (e *Engine) send(ctx context.Context, c *store.Claimed, n *herald.Notifier) (notify.Result, error, []string) {
+func (e *Engine) send(ctx context.Context, c *store.Claimed, n *herald.Notifier) (notify.Result, []string, error) {
 	if n == nil {
-		return notify.Result{}, notify.Permanentf("notifier %d no longer exists", c.Notifier), nil
+		return notify.Result{}, nil, notify.Permanentf("notifier %d no longer exists", c.Notifier)
 	}
 	spec, sender := e.cfg.Types[n.Type], e.senders[n.Type]
 	if spec == nil || sender == nil {
-		return notify.Result{}, notify.Permanentf("unknown notifier type %q", n.Type), nil
+		return notify.Result{}, nil, notify.Permanentf("unknown notifier type %q", n.Type)
 	}
 	raw, secrets, err := notify.Open(spec, n.Config, e.cfg.Secrets)
 	if err != nil {
-		return notify.Result{}, notify.Permanentf("%v", err), nil
+		return notify.Result{}, nil, notify.Permanentf("%v", err)
 	}
 	cfg, problems := notify.Validate(spec, raw)
 	if len(problems) > 0 {
-		return notify.Result{}, notify.Permanentf("invalid configuration: %s", strings.Join(problems, " ")), secrets
+		return notify.Result{}, secrets, notify.Permanentf("invalid configuration: %s", strings.Join(problems, " "))
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.AttemptTimeout)
 	defer cancel()
@@ -398,7 +400,7 @@ func (e *Engine) send(ctx context.Context, c *store.Claimed, n *herald.Notifier)
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = notify.Transient(fmt.Errorf("attempt timed out after %s: %w", e.cfg.AttemptTimeout, err), 0)
 	}
-	return res, err, secrets
+	return res, secrets, err
 }
 
 // safeSend turns a panicking sender into a permanent failure of this one

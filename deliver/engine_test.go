@@ -415,7 +415,7 @@ func TestTestEndpoint(t *testing.T) {
 	}
 }
 
-// TestWebhookWire: method, custom headers, basic auth and the job's JSON (API.md §4, §7).
+// TestWebhookWire: method, custom headers, basic auth and the job's JSON (docs/api.md §4, §7).
 func TestWebhookWire(t *testing.T) {
 	t.Parallel()
 	f := start(t, heraldtest.Options{})

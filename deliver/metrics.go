@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -18,8 +19,33 @@ type Metrics struct {
 	inFlight prometheus.Gauge
 }
 
-// NewMetrics registers the engine's metrics, and the queue gauges read from st on scrape.
-func NewMetrics(reg prometheus.Registerer, st *store.Store) *Metrics {
+// FailReasons are the values of herald_notifications_failed_total's reason
+// label: the final classes of a failure, and attempts used up.
+var FailReasons = []string{notify.ClassPermanent.String(), notify.ClassRefused.String(), "exhausted"}
+
+// AttemptBuckets are the attempt histogram's upper bounds for an attempt
+// timeout: none past it, so that no quantile is read past the cap (buckets
+// up to 65 s made a p99 of 62 s out of attempts capped at 30 s). An attempt
+// cut at the timeout counts in the last bucket or just past it.
+func AttemptBuckets(timeout time.Duration) []float64 {
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	limit := timeout.Seconds()
+	var out []float64
+	for _, b := range []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600} {
+		if b < limit*0.95 { // no bucket a hair below the last
+			out = append(out, b)
+		}
+	}
+	return append(out, limit)
+}
+
+// NewMetrics registers the engine's metrics, and the queue gauges read from
+// st on scrape. Every counter starts at 0 for each of types (and reason), so
+// that rate() and absent() see the series from the first scrape, not from
+// the first event after a restart.
+func NewMetrics(reg prometheus.Registerer, st *store.Store, types []string, attemptTimeout time.Duration) *Metrics {
 	m := &Metrics{
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "herald_notifications_sent_total",
 			Help: "Notifications delivered, by notifier type."}, []string{"type"}),
@@ -28,8 +54,16 @@ func NewMetrics(reg prometheus.Registerer, st *store.Store) *Metrics {
 		retried: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "herald_notification_retries_total",
 			Help: "Attempts that failed transiently and were rescheduled, by notifier type."}, []string{"type"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "herald_attempt_duration_seconds",
-			Help: "Duration of one delivery attempt, by notifier type.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 9)}, []string{"type"}),
+			Help: "Duration of one delivery attempt, by notifier type.", Buckets: AttemptBuckets(attemptTimeout)}, []string{"type"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "herald_attempts_in_flight", Help: "Delivery attempts under way in this instance."}),
+	}
+	for _, typ := range types {
+		m.sent.WithLabelValues(typ)
+		m.retried.WithLabelValues(typ)
+		m.latency.WithLabelValues(typ)
+		for _, reason := range FailReasons {
+			m.failed.WithLabelValues(typ, reason)
+		}
 	}
 	reg.MustRegister(m.sent, m.failed, m.retried, m.latency, m.inFlight, queueCollector{st: st,
 		depth:  prometheus.NewDesc("herald_queue_depth", "Notifications pending delivery (all instances).", nil, nil),

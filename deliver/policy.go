@@ -14,7 +14,7 @@ type Policy struct {
 	MaxRetryAfter time.Duration
 }
 
-// DefaultPolicy is API.md §0's: 5 attempts, 30 s doubling to at most 5 min.
+// DefaultPolicy is docs/api.md §0's: 5 attempts, 30 s doubling to at most 5 min.
 var DefaultPolicy = Policy{MaxAttempts: 5, Base: 30 * time.Second, MaxBackoff: 5 * time.Minute, MaxRetryAfter: time.Hour}
 
 // Backoff returns the wait after the given attempt (1 for the first) failed,

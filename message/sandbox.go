@@ -103,7 +103,7 @@ func execute(ctx context.Context, body []node, vars map[string]any, strict bool)
 				// A bug in the evaluator: the message says so, the process lives on.
 				re = renderError{internalError{p}}
 			}
-			out, err = "", shortError{re.err}
+			out, err = "", shortError(re)
 		}
 	}()
 	e.run(body)

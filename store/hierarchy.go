@@ -17,7 +17,7 @@ type level struct {
 }
 
 // objectLevels returns the levels a job launched from the object collects
-// (API.md §5): the object, then up the hierarchy to its organization.
+// (docs/api.md §5): the object, then up the hierarchy to its organization.
 func (s *Store) objectLevels(ctx context.Context, db querier, objectType string, id int64) ([]level, error) {
 	out := []level{{objectType, id}}
 	var org, project sql.NullInt64

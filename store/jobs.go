@@ -306,7 +306,7 @@ func (s *Store) JobForReport(ctx context.Context, kind herald.JobKind, id int64)
 	return j, gen, nil
 }
 
-// Fires returns the notifiers a job's event fires (API.md §5), each once,
+// Fires returns the notifiers a job's event fires (docs/api.md §5), each once,
 // as of configuration generation gen.
 func (s *Store) Fires(ctx context.Context, j *herald.Job, gen int64, trigger herald.Trigger) ([]*herald.Notifier, error) {
 	return s.collect(ctx, j, gen, trigger)

@@ -148,9 +148,7 @@ func restrictFiles(path string) error {
 // SQLitePath returns the file path of a sqlite: URL.
 func SQLitePath(dbURL string) (string, error) {
 	p := strings.TrimPrefix(dbURL, "sqlite:")
-	if strings.HasPrefix(p, "//") { // sqlite:///abs/path
-		p = strings.TrimPrefix(p, "//")
-	}
+	p = strings.TrimPrefix(p, "//") // sqlite:///abs/path
 	if p == "" {
 		return "", errors.New("sqlite URL has no path")
 	}

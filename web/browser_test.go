@@ -621,11 +621,11 @@ func testRetryFailed(t *testing.T, w *world) {
 		t.Fatalf("notification %d is %v, want failed", note, n["status"])
 	}
 	if r := h.Do("POST", "/api/v1/notifications/"+itoa(note)+"/retry/", map[string]any{}); r.Status == http.StatusNotFound || r.Status == http.StatusMethodNotAllowed {
-		// Awaits POST notifications/N/retry/ (API.md §6); the console hides the button until then.
+		// Awaits POST notifications/N/retry/ (docs/api.md §6); the console hides the button until then.
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("POST notifications/N/retry/ answers %d: the retry flow awaits that API (API.md §6)", r.Status)
+			t.Fatalf("POST notifications/N/retry/ answers %d: the retry flow awaits that API (docs/api.md §6)", r.Status)
 		}
-		t.Skipf("POST notifications/N/retry/ answers %d: awaits that API (API.md §6)", r.Status)
+		t.Skipf("POST notifications/N/retry/ answers %d: awaits that API (docs/api.md §6)", r.Status)
 	}
 	// That probe may have retried it already; let it fail again first.
 	h.WaitNotification(note, 20*time.Second)
@@ -753,7 +753,7 @@ func testDeleteAndPause(t *testing.T, w *world) {
 		chromedp.Click(css("dialog.confirm .actions button:not(.danger)")), chromedp.WaitNotPresent(css("dialog.confirm")))
 	h.Must(http.StatusOK, "GET", "/api/v1/notifiers/"+itoa(id)+"/", nil)
 	if n := h.Must(http.StatusOK, "GET", "/api/v1/notifiers/"+itoa(id)+"/", nil); n["enabled"] != nil {
-		// Pause and resume exist once notifiers have `enabled` (API.md §6).
+		// Pause and resume exist once notifiers have `enabled` (docs/api.md §6).
 		tb.do(until(`[...document.querySelectorAll("table.cards tbody tr button")].some((b) => b.textContent === "Pause")`))
 		tb.do(chromedp.Click(css("table.cards tbody tr .actions button:nth-child(2)")),
 			until(`[...document.querySelectorAll("table.cards tbody tr button")].some((b) => b.textContent === "Resume")`))
@@ -773,9 +773,9 @@ func testUsersAndRoles(t *testing.T, w *world) {
 	h := w.h.For(t)
 	if r := h.Do("GET", "/api/v1/users/", nil); r.Status == http.StatusNotFound {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("users/ answers 404: the users screens await API.md §9")
+			t.Fatal("users/ answers 404: the users screens await docs/api.md §9")
 		}
-		t.Skip("users/ answers 404: awaits API.md §9")
+		t.Skip("users/ answers 404: awaits docs/api.md §9")
 	}
 	org := w.org(t)
 	other := heraldtest.ID(h.Must(http.StatusCreated, "POST", "/api/v1/organizations/", map[string]any{"name": "Elsewhere"}))

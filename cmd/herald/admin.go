@@ -23,7 +23,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdin
 		fmt.Fprint(stderr, adminUsage)
 		return configErrorf("herald admin: give a command: reset-password USERNAME")
 	}
-	s := newSettings("admin reset-password", getenv, stderr, adminUsage)
+	s := newSettings("admin reset-password", getenv, stdout, adminUsage)
 	dataDir := s.String("data-dir", "HERALD_DATA_DIR", "./herald-data", "where the SQLite database lives (as for serve)")
 	database := s.String("database", "HERALD_DATABASE_URL", "", "the database, as for serve (default sqlite: in the data dir)")
 	if err := s.parse(args[1:]); err != nil {

@@ -18,22 +18,32 @@ type settings struct {
 	getenv func(string) string
 	vars   map[string]string // flag name → variable
 	errs   []error
+	name   string    // the subcommand, for messages
+	intro  string    // the first part of --help
+	stdout io.Writer // where --help goes
 }
 
-func newSettings(name string, getenv func(string) string, stderr io.Writer, intro string) *settings {
-	s := &settings{fs: flag.NewFlagSet(name, flag.ContinueOnError), getenv: getenv, vars: map[string]string{}}
-	s.fs.SetOutput(stderr)
-	s.fs.Usage = func() {
-		fmt.Fprintf(stderr, "%s\n\nFlags (each also read from its environment variable):\n", intro)
-		s.fs.VisitAll(func(f *flag.Flag) {
-			def := ""
-			if !strings.Contains(f.Usage, "(default") {
-				def = fmt.Sprintf(" (default %q)", f.DefValue)
-			}
-			fmt.Fprintf(stderr, "  --%-22s %-28s %s%s\n", f.Name, "$"+s.vars[f.Name], f.Usage, def)
-		})
-	}
+// newSettings makes the flags of one subcommand. --help prints intro and
+// the flags on stdout (asked for, so not an error); a bad flag is one line
+// on stderr, through the configuration error that parse returns.
+func newSettings(name string, getenv func(string) string, stdout io.Writer, intro string) *settings {
+	s := &settings{fs: flag.NewFlagSet(name, flag.ContinueOnError), getenv: getenv, vars: map[string]string{}, name: name, stdout: stdout}
+	s.fs.SetOutput(io.Discard)
+	s.fs.Usage = func() {}
+	s.intro = intro
 	return s
+}
+
+// usage writes the help text: intro, then every flag with its variable and default.
+func (s *settings) usage(w io.Writer) {
+	fmt.Fprintf(w, "%s\n\nFlags (each also read from its environment variable):\n", s.intro)
+	s.fs.VisitAll(func(f *flag.Flag) {
+		def := ""
+		if !strings.Contains(f.Usage, "(default") {
+			def = fmt.Sprintf(" (default %q)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  --%-22s %-28s %s%s\n", f.Name, "$"+s.vars[f.Name], f.Usage, def)
+	})
 }
 
 func (s *settings) env(name, variable string) (string, bool) {
@@ -99,12 +109,14 @@ func (s *settings) AllowList(name, variable, usage string) **notify.AllowList {
 }
 
 // parse parses args; errors in variables come first, as a config error.
+// For --help it prints the help on stdout and returns flag.ErrHelp.
 func (s *settings) parse(args []string) error {
 	if err := s.fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			s.usage(s.stdout)
 			return err
 		}
-		return configErrorf("%v", err)
+		return configErrorf("%v (see herald %s --help)", err, s.name)
 	}
 	if len(s.errs) > 0 {
 		return configErrorf("%v", s.errs[0])
@@ -140,5 +152,14 @@ func (v *secondsValue) Set(text string) error {
 		return fmt.Errorf("not a duration or a number of seconds")
 	}
 	*v = secondsValue(d)
+	return nil
+}
+
+// noArgs refuses words left after the flags: the flag package stops at the
+// first one, so every flag after a stray word would be silently dropped.
+func (s *settings) noArgs() error {
+	if s.fs.NArg() > 0 {
+		return configErrorf("unexpected argument %q: herald %s takes only flags (see herald %s --help)", s.fs.Arg(0), s.name, s.name)
+	}
 	return nil
 }

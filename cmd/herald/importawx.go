@@ -25,7 +25,7 @@ func importAWX(ctx context.Context, args []string, getenv func(string) string, s
 	if len(args) == 0 || args[0] != "awx" {
 		return configErrorf("herald import: give a source and a file: herald import awx FILE")
 	}
-	s := newSettings("import awx", getenv, stderr, "Usage: herald import awx [flags] FILE\n\nImports what `awx export` writes into a running Herald ($HERALD_URL, with $HERALD_TOKEN or $HERALD_USERNAME/$HERALD_PASSWORD).")
+	s := newSettings("import awx", getenv, stdout, "Usage: herald import awx [flags] FILE\n\nImports what `awx export` writes into a running Herald ($HERALD_URL, with $HERALD_TOKEN or $HERALD_USERNAME/$HERALD_PASSWORD).")
 	server := s.String("url", "HERALD_URL", "http://127.0.0.1:8080", "the Herald server")
 	if err := s.parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -1,6 +1,9 @@
 // Command herald is Herald's one binary: `herald serve` runs the service,
 // `herald run` wraps any command as a job, `herald flush` sends the reports
-// it kept while Herald was away, `herald version` says which build.
+// it kept while Herald was away, `herald version` says which build,
+// `herald healthcheck` asks a running server whether it is alive (the
+// container image's health check: a scratch image has no curl), and
+// `herald completion bash|zsh` prints shell completion.
 package main
 
 import (
@@ -12,11 +15,14 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/herald-notify/herald"
+	"github.com/herald-notify/herald/internal/buildinfo"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP stops cleanly too (docs/api.md §0): a server whose terminal or
+	// session went away should finish its attempts and hand back its claims,
+	// not die in the middle of them. There is nothing to reload.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	if len(os.Args) > 1 && os.Args[1] == "run" {
 		// herald run passes the signals to its command and reports the job
 		// canceled once the command has ended: they must not stop it first.
@@ -51,10 +57,10 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ce):
-		fmt.Fprintln(stderr, "herald:", ce.msg)
+		fmt.Fprintln(stderr, "herald:", oneLine(ce))
 		return 2
 	default:
-		fmt.Fprintln(stderr, "herald:", err)
+		fmt.Fprintln(stderr, "herald:", oneLine(err))
 		return 1
 	}
 }
@@ -69,7 +75,11 @@ Usage:
   herald admin reset-password USERNAME
                             set a user's password (from standard input) and revoke its tokens
   herald flush [flags]      send the reports kept while Herald could not be reached
-  herald version            print the version
+  herald version            print the version, the commit and the Go version
+  herald healthcheck [--addr ADDR]
+                            exit 0 if the server at ADDR answers /healthz
+  herald completion bash|zsh
+                            print shell completion (source it from your shell's rc file)
 
 Run "herald serve --help" or "herald run --help" for their flags.
 `
@@ -91,8 +101,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "flush":
 		return flushSpool(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "herald", herald.Version)
+		if len(args) > 1 {
+			return configErrorf("unexpected argument %q: herald version takes none", args[1])
+		}
+		fmt.Fprint(stdout, buildinfo.Read())
 		return nil
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], getenv, stdout)
+	case "completion":
+		return completion(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -25,7 +25,7 @@ import (
 // the command always runs and herald run exits with its status, whatever
 // Herald answers; what could not be sent waits in the spool (spool.go).
 func runJob(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	s := newSettings("run", getenv, stderr, "Usage: herald run --template NAME_OR_ID [--kind job|project_update|inventory_update|workflow_job|system_job] -- COMMAND [ARGS...]\n\n"+
+	s := newSettings("run", getenv, stdout, "Usage: herald run --template NAME_OR_ID [--kind job|project_update|inventory_update|workflow_job|system_job] -- COMMAND [ARGS...]\n\n"+
 		"Runs COMMAND as a job of a running Herald server ($HERALD_URL, with $HERALD_TOKEN or $HERALD_USERNAME/$HERALD_PASSWORD).\n"+
 		"COMMAND always runs, and herald run exits with its status; reports Herald could not take wait in\n"+
 		"$XDG_STATE_HOME/herald/spool (or ~/.local/state/herald/spool) for the next herald run or herald flush.")

@@ -58,7 +58,7 @@ func main() {
 	flag.IntVar(&o.templates, "templates", 50, "job templates")
 	flag.IntVar(&o.notifiers, "notifiers", 1, "webhook notifiers on each template's success list (notifications per job)")
 	flag.IntVar(&o.jobs, "jobs", 20000, "jobs to run (launch, running, successful)")
-	flag.BoolVar(&o.skipRunning, "skip-running", false, "report each job successful straight from pending (API.md §3 allows it): two API requests a job instead of three")
+	flag.BoolVar(&o.skipRunning, "skip-running", false, "report each job successful straight from pending (docs/api.md §3 allows it): two API requests a job instead of three")
 	flag.IntVar(&o.clients, "clients", 32, "concurrent API clients (and goroutines of the plain HTTP loop)")
 	flag.Float64Var(&o.offeredRate, "offered-rate", 0, "jobs started per second (0: as fast as the clients go)")
 	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long to wait for deliveries after the last job; later ones count as lost")

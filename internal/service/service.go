@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/herald-notify/herald/api"
 	"github.com/herald-notify/herald/app"
 	"github.com/herald-notify/herald/deliver"
+	"github.com/herald-notify/herald/internal/buildinfo"
 	"github.com/herald-notify/herald/internal/connlimit"
 	"github.com/herald-notify/herald/notify"
 	"github.com/herald-notify/herald/notify/registry"
@@ -129,8 +131,15 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Env.UserAgent == "" {
 		cfg.Env.UserAgent = "Herald/" + herald.Version
 	}
+	reg.MustRegister(buildInfoGauge(buildinfo.Read()))
 	dc := cfg.Delivery
-	dc.Store, dc.Types, dc.Env, dc.Secrets, dc.Owner, dc.Logger, dc.Metrics = st, types, cfg.Env, box, s.Instance, log, deliver.NewMetrics(reg, st)
+	typeNames := make([]string, 0, len(types))
+	for name := range types {
+		typeNames = append(typeNames, name)
+	}
+	sort.Strings(typeNames)
+	metrics := deliver.NewMetrics(reg, st, typeNames, dc.AttemptTimeout)
+	dc.Store, dc.Types, dc.Env, dc.Secrets, dc.Owner, dc.Logger, dc.Metrics = st, types, cfg.Env, box, s.Instance, log, metrics
 	s.engine = deliver.New(dc)
 	s.Handler = api.NewServer(api.Config{
 		App: application, Dialect: st.Dialect(), Instance: s.Instance, Logger: log,
@@ -377,6 +386,19 @@ func bootstrapAdmin(ctx context.Context, a *app.App, password string, log *slog.
 		log.Info("created the superuser admin from HERALD_ADMIN_PASSWORD")
 	}
 	return nil
+}
+
+// buildInfoGauge is herald_build_info{version, revision, goversion} 1, as
+// Prometheus' own *_build_info: a join target for alerts and dashboards.
+func buildInfoGauge(b buildinfo.Info) prometheus.Collector {
+	revision := b.Revision
+	if revision == "" {
+		revision = "unknown"
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "herald_build_info", Help: "Herald's build: version, commit and Go version; always 1.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "revision": revision, "goversion": b.GoVersion}})
+	g.Set(1)
+	return g
 }
 
 // instanceID is random per process: it names this instance's leases and

@@ -29,7 +29,7 @@ func TestTypesAreTheSeventeenOfTheContract(t *testing.T) {
 	}
 }
 
-// Every secret the API.md table marks must be a Password field, or it would
+// Every secret the docs/api.md table marks must be a Password field, or it would
 // be stored and shown in clear.
 func TestSecretsAreDeclared(t *testing.T) {
 	want := map[string][]string{

@@ -1,4 +1,4 @@
-// Users, teams and the roles they hold (API.md §9). The navigation shows
+// Users, teams and the roles they hold (docs/api.md §9). The navigation shows
 // these screens only when the server answers users/ and teams/.
 import { call, get, has, attachables } from "../api.js";
 import { el, table, time, pager, field, live, errorBox, confirm, add } from "../dom.js";

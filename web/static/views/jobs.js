@@ -53,7 +53,7 @@ async function list(box, query) {
 }
 
 const countKeys = ["ok", "changed", "failed", "dark", "skipped", "processed", "rescued", "ignored", "failures"];
-// A host's result has no "failed" count: it is a flag (API.md §3).
+// A host's result has no "failed" count: it is a flag (docs/api.md §3).
 const hostKeys = ["ok", "changed", "failures", "dark", "skipped", "processed", "rescued", "ignored"];
 const hostFailed = (h) => h.failed === true || h.failures > 0 || h.dark > 0;
 

@@ -79,10 +79,11 @@ func (s *Store) approvalTx(ctx context.Context, j *herald.Job, news []herald.New
 		if err := s.insertNotifications(ctx, tx, j, news, nil); err != nil {
 			return err
 		}
-		return s.signal(ctx, tx)
+		return nil
 	})
 	if err == nil && len(news) > 0 {
 		s.wake()
+		s.announce()
 	}
 	return err
 }

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -88,34 +91,70 @@ func (h *handoff) take() {
 	}
 }
 
+// insertRows bounds the rows of one INSERT, below both dialects' limits
+// on bound arguments.
+const insertRows = 500
+
 // insertNotifications writes a job event's notifications: those reserved in
 // h leased to the Taker (the lease is their first attempt, as a claim's is),
-// the rest pending and due now.
+// the rest pending and due now. One INSERT writes them all: a statement per
+// row cost a round trip per notification inside the transaction.
 func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification, h *handoff) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	pending := s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	leased := s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified, lease_owner, attempts)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`)
 	at := micros(now)
-	for i, n := range news {
-		if h == nil || !h.reserved[i] {
-			if _, err := tx.ExecContext(ctx, pending, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger, at, at, at); err != nil {
+	for lo := 0; lo < len(news); lo += insertRows {
+		hi := min(lo+insertRows, len(news))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified, lease_owner, attempts) VALUES `)
+		args := make([]any, 0, 13*(hi-lo))
+		taken := map[int64]*Claimed{} // by notifier: an event fires each notifier once
+		for i := lo; i < hi; i++ {
+			n := news[i]
+			if i > lo {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			var owner any
+			due, attempts := at, 0
+			if h != nil && h.reserved[i] && taken[n.Notifier] != nil {
+				// The same notifier twice (the rows are told apart by
+				// notifier): this one goes to the claims.
+				h.reserved[i] = false
+				h.t.Unreserve(n.Notifier)
+				h.ids = slices.Delete(h.ids, slices.Index(h.ids, n.Notifier), slices.Index(h.ids, n.Notifier)+1)
+			}
+			if h != nil && h.reserved[i] {
+				owner, due, attempts = h.owner, micros(now.Add(h.lease)), 1
+				taken[n.Notifier] = &Claimed{Notification: &herald.Notification{
+					Object:   herald.Object{Created: now, Modified: now},
+					Notifier: n.Notifier, NotificationType: n.Type, Status: herald.NotificationPending, Recipients: n.Recipients,
+					Subject: n.Subject, Body: n.Body, JobKind: j.Kind, JobID: j.ID, Trigger: n.Trigger, Attempts: 1,
+				}, Via: h.notifiers[n.Notifier], JobStarted: j.Started, JobFinished: j.Finished}
+			}
+			args = append(args, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger, due, at, at, owner, attempts)
+		}
+		if len(taken) == 0 {
+			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 				return err
 			}
 			continue
 		}
-		c := &Claimed{Notification: &herald.Notification{
-			Object:   herald.Object{Created: now, Modified: now},
-			Notifier: n.Notifier, NotificationType: n.Type, Status: herald.NotificationPending, Recipients: n.Recipients,
-			Subject: n.Subject, Body: n.Body, JobKind: j.Kind, JobID: j.ID, Trigger: n.Trigger, Attempts: 1,
-		}, Via: h.notifiers[n.Notifier], JobStarted: j.Started, JobFinished: j.Finished}
-		err := tx.QueryRowContext(ctx, leased, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger,
-			micros(now.Add(h.lease)), at, at, h.owner).Scan(&c.ID)
+		b.WriteString(" RETURNING id, notifier, lease_owner IS NOT NULL")
+		err := scanRows(ctx, tx, s.q(b.String()), args, func(rows *sql.Rows) error {
+			var id, notifier int64
+			var leased bool
+			if err := rows.Scan(&id, &notifier, &leased); err != nil {
+				return err
+			}
+			if c := taken[notifier]; leased && c != nil {
+				c.ID = id
+				h.claimed = append(h.claimed, c)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		h.claimed = append(h.claimed, c)
 	}
 	return nil
 }

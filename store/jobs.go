@@ -337,18 +337,16 @@ func (s *Store) SaveReport(ctx context.Context, j *herald.Job, readModified time
 			h.cancel()
 			return err
 		}
-		if h != nil && h.pending() == 0 {
-			return nil // all taken: nothing for claims
-		}
-		return s.signal(ctx, tx) // other instances wake at commit
+		return nil
 	})
 	if err != nil {
 		h.cancel()
 		return err
 	}
 	h.take()
-	if len(news) > 0 && (h == nil || h.pending() > 0) {
+	if len(news) > 0 && (h == nil || h.pending() > 0) { // else all taken: nothing for claims
 		s.wake()
+		s.announce() // other instances wake after the commit
 	}
 	return nil
 }

@@ -16,15 +16,35 @@ const channel = "herald_notifications"
 // (PostgreSQL with its LISTEN connection up); otherwise the poll finds them.
 func (s *Store) Listening() bool { return s.listening.Load() }
 
-// signal asks PostgreSQL to wake every listening instance when tx commits
-// (NOTIFY is delivered at commit, and not at all on rollback). SQLite has
-// one process, which Store.wake already covers.
-func (s *Store) signal(ctx context.Context, tx querier) error {
-	if s.dialect != Postgres {
-		return nil
+// announce tells the other instances that notifications were committed.
+// The NOTIFY runs after the commit, on its own, and not in the writing
+// transaction: PostgreSQL serializes the commits of transactions that
+// NOTIFY under one lock held through their WAL flush, so a NOTIFY in every
+// status change made each commit wait for the previous one's fsync (the
+// first wait event under load). Announcements made while one is on its way
+// collapse into the next, so there is at most one a round trip however
+// many commits. SQLite has one process, which Store.wake already covers.
+func (s *Store) announce() {
+	if s.announcing == nil {
+		return
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+channel+"', '')")
-	return err
+	select {
+	case s.announcing <- struct{}{}:
+	default: // one is queued already: it covers this commit too
+	}
+}
+
+// announcer sends the announcements until ctx ends. A failed NOTIFY is
+// not retried: the other instances' poll finds the rows.
+func (s *Store) announcer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.announcing:
+		}
+		s.db.ExecContext(ctx, "SELECT pg_notify('"+channel+"', '')")
+	}
 }
 
 // listen holds a connection that LISTENs on the channel and wakes this

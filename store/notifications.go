@@ -24,13 +24,13 @@ var notificationList = &listSpec{
 	orderBy: "id ASC",
 }
 
-func scanNotification(sc interface{ Scan(...any) error }) (*herald.Notification, error) {
+func scanNotification(sc interface{ Scan(...any) error }, extra ...any) (*herald.Notification, error) {
 	var n herald.Notification
 	var kind, delivered string
 	var jobID, next, last sql.NullInt64
 	var created, modified int64
-	err := sc.Scan(&n.ID, &n.Notifier, &n.NotificationType, &n.Status, &n.Error, &n.NotificationsSent, &n.Recipients,
-		&n.Subject, &n.Body, &kind, &jobID, &n.Trigger, &n.Attempts, &next, &last, &delivered, &created, &modified)
+	err := sc.Scan(append([]any{&n.ID, &n.Notifier, &n.NotificationType, &n.Status, &n.Error, &n.NotificationsSent, &n.Recipients,
+		&n.Subject, &n.Body, &kind, &jobID, &n.Trigger, &n.Attempts, &next, &last, &delivered, &created, &modified}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,12 +94,13 @@ func (s *Store) CreateTestNotification(ctx context.Context, n herald.NewNotifica
 		if err != nil {
 			return err
 		}
-		return s.signal(ctx, tx)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.wake()
+	s.announce()
 	return s.GetNotification(ctx, id)
 }
 

@@ -30,9 +30,43 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 	var out []*Claimed
 	var gen int64
 	jobs := map[int64][]*Claimed{}
-	err := s.tx(ctx, func(tx querier) error {
+	collect := func(rows *sql.Rows, extra ...any) error {
+		n, err := scanNotification(rows, extra...)
+		if err != nil {
+			return err
+		}
+		c := &Claimed{Notification: n}
+		out = append(out, c)
+		if n.JobID != 0 {
+			jobs[n.JobID] = append(jobs[n.JobID], c)
+		}
+		return nil
+	}
+	var err error
+	if s.dialect == Postgres && len(skip) == 0 {
+		// One statement, one round trip: the generation is read in the
+		// same snapshot as the rows, before the notifiers are loaded.
+		err = scanRows(ctx, s.db, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
+		WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id `+limitArg+` FOR UPDATE SKIP LOCKED)
+		RETURNING `+notificationColumns+`, (SELECT n FROM config_generation)`),
+			[]any{owner, micros(now.Add(lease)), micros(now), micros(now), limit}, func(rows *sql.Rows) error { return collect(rows, &gen) })
+	} else {
+		err = s.claimTx(ctx, owner, now, limit, lease, skip, &gen, collect)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fillNotifiers(ctx, gen, out); err != nil {
+		return nil, err
+	}
+	return out, s.fillJobTimes(ctx, jobs)
+}
+
+// claimTx is Claim in a transaction: the generation, then the rows.
+func (s *Store) claimTx(ctx context.Context, owner string, now time.Time, limit int, lease time.Duration, skip []int64, gen *int64, collect func(*sql.Rows, ...any) error) error {
+	return s.tx(ctx, func(tx querier) error {
 		// Read first: the notifiers loaded after are never older than it.
-		if err := tx.QueryRowContext(ctx, "SELECT n FROM config_generation").Scan(&gen); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT n FROM config_generation").Scan(gen); err != nil {
 			return err
 		}
 		pick, args := "SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id "+limitArg, []any{micros(now), limit}
@@ -50,26 +84,8 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 			}
 		}
 		return scanRows(ctx, tx, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
-		WHERE id IN (`+pick+`) RETURNING `+notificationColumns), append([]any{owner, micros(now.Add(lease)), micros(now)}, args...), func(rows *sql.Rows) error {
-			n, err := scanNotification(rows)
-			if err != nil {
-				return err
-			}
-			c := &Claimed{Notification: n}
-			out = append(out, c)
-			if n.JobID != 0 {
-				jobs[n.JobID] = append(jobs[n.JobID], c)
-			}
-			return nil
-		})
+		WHERE id IN (`+pick+`) RETURNING `+notificationColumns), append([]any{owner, micros(now.Add(lease)), micros(now)}, args...), func(rows *sql.Rows) error { return collect(rows) })
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.fillNotifiers(ctx, gen, out); err != nil {
-		return nil, err
-	}
-	return out, s.fillJobTimes(ctx, jobs)
 }
 
 // fillNotifiers sets each claimed row's notifier, from the cache of

@@ -55,7 +55,8 @@ type Store struct {
 
 	stopListen context.CancelFunc // PostgreSQL: ends the LISTEN loop (listen.go)
 	listenDone chan struct{}
-	listening  atomic.Bool // the LISTEN connection is up
+	listening  atomic.Bool   // the LISTEN connection is up
+	announcing chan struct{} // PostgreSQL: commits to announce (listen.go)
 
 	cannotWrite atomic.Bool // the last write failed for want of space or I/O
 }
@@ -123,7 +124,12 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 	if s.dialect == Postgres {
 		lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		s.stopListen, s.listenDone = stop, make(chan struct{})
-		go func() { defer close(s.listenDone); s.listen(lctx) }()
+		s.announcing = make(chan struct{}, 1)
+		go func() {
+			defer close(s.listenDone)
+			go s.announcer(lctx)
+			s.listen(lctx)
+		}()
 	}
 	return s, nil
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // runLoad drives o.jobs jobs and measures their notifications.
-func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) error {
+func runLoad(ctx context.Context, o options, srv *server, clients []*api, sk *sink) error {
+	a := clients[0]
 	t0 := time.Now()
 	tmpls, err := setup(ctx, a, o, sk.url+"/hook")
 	if err != nil {
@@ -34,6 +35,14 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 
 	// The feed offers job numbers, at --offered-rate when set.
 	feed := make(chan int, o.clients)
+	var pg *pgCPU
+	if o.pgURL != "" {
+		var err error
+		if pg, err = startPGCPU(ctx, o.pgURL); err != nil {
+			return fmt.Errorf("--pg-url: %w", err)
+		}
+		defer pg.close()
+	}
 	cpu0, _ := srv.cpu()
 	own0, _ := processCPU(os.Getpid())
 	start := time.Now()
@@ -53,7 +62,8 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 		}
 	}()
 	var wg sync.WaitGroup
-	for range o.clients {
+	for c := range o.clients {
+		a := clients[c%len(clients)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -141,6 +151,13 @@ func runLoad(ctx context.Context, o options, srv *server, a *api, sk *sink) erro
 		used := cpu1 - cpu0
 		fmt.Printf("server CPU: %s over %s (%.0f%% of one core), %s per notification\n", used.Round(10*time.Millisecond),
 			span.Round(time.Millisecond), 100*used.Seconds()/span.Seconds(), (used / time.Duration(delivered)).Round(time.Microsecond))
+		if pg != nil {
+			if pgUsed, err := pg.used(ctx); err == nil {
+				fmt.Printf("PostgreSQL CPU (this database's backends and the WAL writer): %s (%.0f%% of one core), %s per notification; server and PostgreSQL together %s per notification\n",
+					pgUsed.Round(10*time.Millisecond), 100*pgUsed.Seconds()/span.Seconds(), (pgUsed / time.Duration(delivered)).Round(time.Microsecond),
+					((used + pgUsed) / time.Duration(delivered)).Round(time.Microsecond))
+			}
+		}
 		if srv.pid != os.Getpid() {
 			own := own1 - own0
 			fmt.Printf("load generator CPU (clients and sink): %s (%.0f%% of one core), %s per notification\n", own.Round(10*time.Millisecond),

@@ -26,6 +26,7 @@ import (
 
 type options struct {
 	herald, url, username, password, dataDir string
+	serverPIDs, pgURL                        string
 	serveArgs                                stringList
 	templates, notifiers, jobs, clients      int
 	skipRunning                              bool
@@ -50,7 +51,9 @@ func main() {
 	}
 	var o options
 	flag.StringVar(&o.herald, "herald", "", "path of the herald binary to run as `herald serve` (or --url, or --in-process)")
-	flag.StringVar(&o.url, "url", "", "URL of a running Herald instead of starting one")
+	flag.StringVar(&o.url, "url", "", "URL of a running Herald instead of starting one; several, comma-separated, split the clients between them (one database)")
+	flag.StringVar(&o.serverPIDs, "server-pid", "", "with --url: comma-separated process ids of the instances, whose CPU is then reported")
+	flag.StringVar(&o.pgURL, "pg-url", "", "PostgreSQL URL of the instances' database: report the CPU of its backends and the WAL writer as well")
 	flag.StringVar(&o.username, "username", "admin", "with --url: a superuser's name")
 	flag.StringVar(&o.password, "password", os.Getenv("HERALD_PASSWORD"), "with --url: its password (default $HERALD_PASSWORD)")
 	flag.StringVar(&o.dataDir, "data-dir", "", "data directory of the started server (default: a new temporary one, removed after)")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,14 +47,23 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("herald %s (pid %d), sink %s\n", srv.url, srv.pid, sk.url)
+	// The clients split between the instances; setup goes through the first.
+	clients := []*api{a}
+	for _, u := range srv.urls[min(1, len(srv.urls)):] {
+		b, err := login(ctx, u, user, srv.password, o.clients)
+		if err != nil {
+			return err
+		}
+		clients = append(clients, b)
+	}
+	fmt.Printf("herald %s (pid %d), sink %s\n", strings.Join(append([]string{srv.url}, srv.urls[min(1, len(srv.urls)):]...), ","), srv.pid, sk.url)
 	switch {
 	case o.pending > 0:
 		return runPending(ctx, o, srv, a, sk)
 	case o.backlog > 0:
 		return runBacklog(ctx, o, srv, a, sk)
 	}
-	return runLoad(ctx, o, srv, a, sk)
+	return runLoad(ctx, o, srv, clients, sk)
 }
 
 // sampler watches the server's memory, goroutines and queue until stopped.

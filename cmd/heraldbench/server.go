@@ -22,9 +22,11 @@ import (
 
 // server is the Herald under test.
 type server struct {
-	url      string
-	pid      int    // 0: not ours (--url), so no memory figures
-	dbPath   string // its SQLite file when we started it
+	url      string   // the first instance's
+	urls     []string // every instance's (--url A,B): clients split between them
+	pid      int      // 0: not ours (--url), so no memory figures
+	pids     []int    // --server-pid: whose CPU counts as the server's
+	dbPath   string   // its SQLite file when we started it
 	password string
 	logPath  string
 	stop     func() error
@@ -39,7 +41,17 @@ func randomText(n int) string {
 // startServer starts Herald as --herald or --in-process say, or names --url's.
 func startServer(ctx context.Context, o options) (*server, error) {
 	if o.url != "" {
-		return &server{url: strings.TrimRight(o.url, "/"), password: o.password, stop: func() error { return nil }}, nil
+		s := &server{password: o.password, stop: func() error { return nil }}
+		for _, u := range strings.Split(o.url, ",") {
+			s.urls = append(s.urls, strings.TrimRight(strings.TrimSpace(u), "/"))
+		}
+		s.url = s.urls[0]
+		for _, p := range strings.Split(o.serverPIDs, ",") {
+			if pid, err := strconv.Atoi(strings.TrimSpace(p)); err == nil {
+				s.pids = append(s.pids, pid)
+			}
+		}
+		return s, nil
 	}
 	dir := o.dataDir
 	cleanup := func() {}
@@ -153,10 +165,26 @@ func (s *server) startInProcess(ctx context.Context, dir string) error {
 // cpu reads the CPU time the server's process has used so far (user and
 // system, every thread). In-process it includes the load generator.
 func (s *server) cpu() (time.Duration, bool) {
+	if len(s.pids) > 0 {
+		return pidsCPU(s.pids)
+	}
 	if s.pid == 0 {
 		return 0, false
 	}
 	return processCPU(s.pid)
+}
+
+// pidsCPU sums the CPU time of processes; false when one cannot be read.
+func pidsCPU(pids []int) (time.Duration, bool) {
+	var sum time.Duration
+	for _, pid := range pids {
+		d, ok := processCPU(pid)
+		if !ok {
+			return 0, false
+		}
+		sum += d
+	}
+	return sum, true
 }
 
 // processCPU reads the CPU time process pid has used so far.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"strings"
 	"time"
 
@@ -102,12 +101,15 @@ const insertRows = 500
 func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification, h *handoff) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	at := micros(now)
+	if h != nil && repeats(news, h.reserved) {
+		return s.insertEach(ctx, tx, j, news, h, now)
+	}
 	for lo := 0; lo < len(news); lo += insertRows {
 		hi := min(lo+insertRows, len(news))
 		var b strings.Builder
 		b.WriteString(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified, lease_owner, attempts) VALUES `)
 		args := make([]any, 0, 13*(hi-lo))
-		taken := map[int64]*Claimed{} // by notifier: an event fires each notifier once
+		taken := map[int64]*Claimed{} // by notifier: repeats went to insertEach
 		for i := lo; i < hi; i++ {
 			n := news[i]
 			if i > lo {
@@ -116,13 +118,6 @@ func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.J
 			b.WriteString("(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			var owner any
 			due, attempts := at, 0
-			if h != nil && h.reserved[i] && taken[n.Notifier] != nil {
-				// The same notifier twice (the rows are told apart by
-				// notifier): this one goes to the claims.
-				h.reserved[i] = false
-				h.t.Unreserve(n.Notifier)
-				h.ids = slices.Delete(h.ids, slices.Index(h.ids, n.Notifier), slices.Index(h.ids, n.Notifier)+1)
-			}
 			if h != nil && h.reserved[i] {
 				owner, due, attempts = h.owner, micros(now.Add(h.lease)), 1
 				taken[n.Notifier] = &Claimed{Notification: &herald.Notification{
@@ -154,6 +149,49 @@ func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.J
 		})
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// repeats reports whether a notifier has more than one reserved row: the
+// rows one INSERT returns are told apart by notifier. An event fires each
+// notifier once, so this is for callers that write otherwise.
+func repeats(news []herald.NewNotification, reserved []bool) bool {
+	seen := map[int64]bool{}
+	for i, n := range news {
+		if reserved[i] {
+			if seen[n.Notifier] {
+				return true
+			}
+			seen[n.Notifier] = true
+		}
+	}
+	return false
+}
+
+// insertEach writes the notifications a statement each, which tells every
+// reserved row's id whatever the notifiers.
+func (s *Store) insertEach(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification, h *handoff, now time.Time) error {
+	leased := s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified, lease_owner, attempts)
+		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+	at := micros(now)
+	for i, n := range news {
+		var owner any
+		due, attempts := at, 0
+		if h.reserved[i] {
+			owner, due, attempts = h.owner, micros(now.Add(h.lease)), 1
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, leased, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger, due, at, at, owner, attempts).Scan(&id); err != nil {
+			return err
+		}
+		if h.reserved[i] {
+			h.claimed = append(h.claimed, &Claimed{Notification: &herald.Notification{
+				Object:   herald.Object{ID: id, Created: now, Modified: now},
+				Notifier: n.Notifier, NotificationType: n.Type, Status: herald.NotificationPending, Recipients: n.Recipients,
+				Subject: n.Subject, Body: n.Body, JobKind: j.Kind, JobID: j.ID, Trigger: n.Trigger, Attempts: 1,
+			}, Via: h.notifiers[n.Notifier], JobStarted: j.Started, JobFinished: j.Finished})
 		}
 	}
 	return nil

@@ -46,7 +46,7 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 	if s.dialect == Postgres && len(skip) == 0 {
 		// One statement, one round trip: the generation is read in the
 		// same snapshot as the rows, before the notifiers are loaded.
-		err = scanRows(ctx, s.db, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
+		err = scanRows(ctx, s.lax, s.q(`UPDATE notifications SET lease_owner = ?, due_at = ?, attempts = attempts + 1, modified = ?
 		WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id `+limitArg+` FOR UPDATE SKIP LOCKED)
 		RETURNING `+notificationColumns+`, (SELECT n FROM config_generation)`),
 			[]any{owner, micros(now.Add(lease)), micros(now), micros(now), limit}, func(rows *sql.Rows) error { return collect(rows, &gen) })
@@ -231,6 +231,34 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 		return nil
 	}
 	retried := false
+	for _, o := range outcomes {
+		retried = retried || o.RetryAt != nil
+	}
+	if s.dialect == Postgres {
+		// One statement for the batch: a statement per row cost a round
+		// trip per notification, and autocommit saves BEGIN and COMMIT.
+		var b strings.Builder
+		args := make([]any, 0, 10*len(outcomes))
+		for i, o := range outcomes {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?::bigint, ?::text, ?::text, ?::text, ?::bigint, ?::text, ?::bigint, ?::bigint, ?::bigint)")
+			due := micros(o.At)
+			if o.RetryAt != nil {
+				due = micros(*o.RetryAt)
+			}
+			args = append(args, o.ID, o.Owner, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"), micros(o.At), nullMicros(o.RetryAt), due)
+		}
+		_, err := s.lax.ExecContext(ctx, s.q(`UPDATE notifications n SET status = v.status, error = v.error, notifications_sent = n.notifications_sent + v.sent,
+			delivered = v.delivered, last_attempt_at = v.at, next_attempt_at = v.retry, due_at = v.due, lease_owner = NULL, modified = v.at
+			FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
+			WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'pending'`), args...)
+		if err == nil && retried {
+			s.wake()
+		}
+		return err
+	}
 	err := s.tx(ctx, func(tx querier) error {
 		update := s.q(`UPDATE notifications SET status = ?, error = ?, notifications_sent = notifications_sent + ?, delivered = ?,
 			last_attempt_at = ?, next_attempt_at = ?, due_at = ?, lease_owner = NULL, modified = ?
@@ -238,7 +266,7 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 		for _, o := range outcomes {
 			due := micros(o.At)
 			if o.RetryAt != nil {
-				due, retried = micros(*o.RetryAt), true
+				due = micros(*o.RetryAt)
 			}
 			if _, err := tx.ExecContext(ctx, update, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"),
 				micros(o.At), nullMicros(o.RetryAt), due, micros(o.At), o.ID, o.Owner); err != nil {

@@ -43,6 +43,7 @@ type Store struct {
 	rdb     *sql.DB // the read pool (the same as db on PostgreSQL)
 	r       querier // reads: rdb, through a statement cache on SQLite
 	w       *writer // SQLite's one write connection; nil on PostgreSQL
+	lax     *sql.DB // PostgreSQL: claims and outcomes, committed without waiting for the WAL flush (queue.go)
 	dsn     string
 	now     func() time.Time
 	conf    *confCache
@@ -97,6 +98,12 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 		s.dialect, s.dsn, s.db, s.rdb = Postgres, dbURL, db, db
+		if s.lax, err = sql.Open("pgx", laxURL(dbURL)); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.lax.SetMaxOpenConns(4)
+		s.lax.SetMaxIdleConns(4)
 	default:
 		return nil, fmt.Errorf("database URL must start with sqlite: or postgres://, got %q", redactURL(dbURL))
 	}
@@ -161,6 +168,24 @@ func SQLitePath(dbURL string) (string, error) {
 	return p, nil
 }
 
+// laxURL is dbURL for sessions whose commits do not wait for the WAL
+// flush (synchronous_commit off, a runtime parameter pgx passes on). Only
+// claims and delivery outcomes use them: a PostgreSQL crash may undo the
+// last fraction of a second of those, which leaves the rows pending and
+// leased as before, so they are sent again (at least once, as after a
+// Herald crash) and never lost. Notifications are created by status
+// changes, which commit durably on the main pool.
+func laxURL(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL // sql.Open reports it
+	}
+	q := u.Query()
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // redactURL hides a password in a database URL for messages.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
@@ -213,6 +238,9 @@ func (s *Store) Close() error {
 	}
 	if c, ok := s.r.(cached); ok {
 		c.cache.close()
+	}
+	if s.lax != nil {
+		s.lax.Close()
 	}
 	err := s.db.Close()
 	if s.rdb != s.db && s.rdb != nil {

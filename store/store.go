@@ -134,8 +134,10 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		s.announcing = make(chan struct{}, 1)
 		go func() {
 			defer close(s.listenDone)
-			go s.announcer(lctx)
+			announced := make(chan struct{})
+			go func() { defer close(announced); s.announcer(lctx) }()
 			s.listen(lctx)
+			<-announced
 		}()
 	}
 	return s, nil

@@ -50,6 +50,7 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 		WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id `+limitArg+` FOR UPDATE SKIP LOCKED)
 		RETURNING `+notificationColumns+`, (SELECT n FROM config_generation)`),
 			[]any{owner, micros(now.Add(lease)), micros(now), micros(now), limit}, func(rows *sql.Rows) error { return collect(rows, &gen) })
+		err = s.wrote(err)
 	} else {
 		err = s.claimTx(ctx, owner, now, limit, lease, skip, &gen, collect)
 	}
@@ -254,6 +255,7 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 			delivered = v.delivered, last_attempt_at = v.at, next_attempt_at = v.retry, due_at = v.due, lease_owner = NULL, modified = v.at
 			FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
 			WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'pending'`), args...)
+		err = s.wrote(err)
 		if err == nil && retried {
 			s.wake()
 		}

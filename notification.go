@@ -7,7 +7,11 @@ const (
 	NotificationPending    = "pending"
 	NotificationSuccessful = "successful"
 	NotificationFailed     = "failed"
+	NotificationCanceled   = "canceled"
 )
+
+// ErrPaused is the error a notification of a paused notifier is held with.
+const ErrPaused = "notifier paused"
 
 // Notification is one message for one notifier about one event, and the
 // record of its delivery. The notifications table is also the delivery queue.
@@ -39,4 +43,38 @@ type NewNotification struct {
 	Subject    string
 	Body       string
 	Trigger    string
+}
+
+// Attempt outcomes, as the attempt log records them.
+const (
+	OutcomeSuccessful = "successful"
+	OutcomeTransient  = "transient"
+	OutcomePermanent  = "permanent"
+	OutcomeRefused    = "refused"
+)
+
+// Attempt is one delivery attempt of a notification, as the attempt log keeps it.
+type Attempt struct {
+	Notification int64     `json:"notification"`
+	Number       int       `json:"number"`
+	Started      time.Time `json:"started"`
+	Duration     float64   `json:"duration"` // seconds
+	Outcome      string    `json:"outcome"`
+	StatusCode   *int      `json:"status_code"` // HTTP or SMTP code; nil when none came back
+	Error        string    `json:"error"`
+	Response     string    `json:"response"` // the answer's first KiB, secrets removed
+	Destinations []string  `json:"destinations"`
+	Instance     string    `json:"instance"`
+}
+
+// NotificationFilter picks the notifications a bulk retry or cancel acts on.
+// Nil fields do not filter.
+type NotificationFilter struct {
+	Notifier     *int64
+	Status       *string
+	CreatedGTE   *time.Time
+	CreatedLT    *time.Time
+	Job          *int64
+	Notifiers    []int64 // when not nil, only these notifiers' notifications (what the caller administers)
+	AllNotifiers bool    // Notifiers is not applied (a superuser)
 }

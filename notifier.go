@@ -1,5 +1,7 @@
 package herald
 
+import "time"
+
 // Notifier is one configured destination (an e-mail list, a Slack channel set,
 // a webhook...). Config holds secret keys as stored: encrypted text that only
 // the delivery engine decrypts, and the API shows as "$encrypted$".
@@ -14,6 +16,29 @@ type Notifier struct {
 	// Generated holds the secrets Herald made for this save ("generate"), in
 	// clear, for its answer to show once; never stored, never read back.
 	Generated map[string]string `json:"-"`
+	// Paused (the API's enabled false) holds its notifications pending.
+	Paused bool `json:"-"`
+	// RateLimit caps its deliveries per second (nil: no cap of its own).
+	RateLimit *float64 `json:"rate_limit"`
+}
+
+// Circuit breaker states of a notifier.
+const (
+	CircuitClosed   = "closed"
+	CircuitOpen     = "open"
+	CircuitHalfOpen = "half_open"
+)
+
+// DeliveryState is how a notifier's deliveries are being held back, shared
+// by every instance.
+type DeliveryState struct {
+	Circuit             string     `json:"circuit"`
+	Since               *time.Time `json:"since"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	Opened              int        `json:"-"` // openings since it last closed
+	OpenUntil           *time.Time `json:"-"`
+	RateLimitedUntil    *time.Time `json:"-"`
+	RateLimited         bool       `json:"rate_limited"`
 }
 
 // Messages are a notifier's custom messages per trigger ("started", "success",

@@ -40,6 +40,54 @@ type Error struct {
 	Class      Class
 	RetryAfter time.Duration // what the receiver asked for; 0 when it did not say
 	Err        error
+	Answer     Answer // what the receiver answered, when it did
+}
+
+// AnswerMax is how much of an answer the attempt log keeps.
+const AnswerMax = 1024
+
+// Answer is what a receiver answered one attempt: its HTTP status or SMTP
+// reply code (0 when none came back) and the start of its body.
+type Answer struct {
+	Code int
+	Body []byte // at most AnswerMax bytes
+}
+
+// NewAnswer keeps code and the first AnswerMax bytes of body.
+func NewAnswer(code int, body []byte) Answer {
+	return Answer{Code: code, Body: bytes.Clone(body[:min(len(body), AnswerMax)])}
+}
+
+// HTTPAnswer is the answer of an HTTP request.
+func HTTPAnswer(resp *http.Response, body []byte) Answer {
+	if resp == nil {
+		return Answer{}
+	}
+	return NewAnswer(resp.StatusCode, body)
+}
+
+// WithAnswer records on err (made by Permanent or Transient) what the
+// receiver answered; other errors are wrapped as transient.
+func WithAnswer(err error, a Answer) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Class: ClassTransient, Err: err, Answer: a}
+	}
+	e.Answer = a
+	return err
+}
+
+// AnswerOf returns what the receiver answered an attempt: the error's
+// answer when it has one, else the result's.
+func AnswerOf(res Result, err error) Answer {
+	var e *Error
+	if errors.As(err, &e) && (e.Answer.Code != 0 || len(e.Answer.Body) > 0) {
+		return e.Answer
+	}
+	return res.Answer
 }
 
 func (e *Error) Error() string { return e.Err.Error() }
@@ -88,12 +136,13 @@ func ReadBody(resp *http.Response) []byte {
 // starts the message ("Error sending notification mattermost").
 func StatusError(prefix string, resp *http.Response, body []byte) error {
 	err := fmt.Errorf("%s: %d %s", prefix, resp.StatusCode, snippet(body))
+	answer := HTTPAnswer(resp, body)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout,
 		resp.StatusCode == http.StatusTooEarly, resp.StatusCode >= 500:
-		return Transient(err, RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
+		return &Error{Class: ClassTransient, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"), time.Now()), Err: err, Answer: answer}
 	}
-	return Permanent(err)
+	return &Error{Class: ClassPermanent, Err: err, Answer: answer}
 }
 
 // RetryAfter parses a Retry-After header: seconds or an HTTP date. 0 when absent or bad.

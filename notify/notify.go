@@ -189,8 +189,9 @@ type Message struct {
 
 // Result is what an attempt reached, also when it fails part-way.
 type Result struct {
-	Sent int      // destinations reached by this attempt (adds to notifications_sent)
-	Done []string // their names, recorded so a retry skips them
+	Sent   int      // destinations reached by this attempt (adds to notifications_sent)
+	Done   []string // their names, recorded so a retry skips them
+	Answer Answer   // what the receiver answered, for the attempt log
 }
 
 // Sender delivers one notification. It returns an error made with Permanent

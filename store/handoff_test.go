@@ -19,7 +19,8 @@ type taker struct {
 	taken    []*store.Claimed
 }
 
-func (k *taker) Reserve(notifier int64) bool {
+func (k *taker) Reserve(n *herald.Notifier) bool {
+	notifier := n.ID
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.room == 0 {

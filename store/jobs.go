@@ -337,6 +337,10 @@ func (s *Store) SaveReport(ctx context.Context, j *herald.Job, readModified time
 			h.cancel()
 			return err
 		}
+		if err := s.holdPaused(ctx, tx, j, news, notifiers); err != nil {
+			h.cancel()
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -18,7 +18,7 @@ var notificationList = &listSpec{
 		"recipients": {"recipients", colText}, "subject": {"subject", colText}, "body": {"body", colText},
 		"attempts": {"attempts", colInt}, "created": {"created", colTime}, "modified": {"modified", colTime},
 		"next_attempt_at": {"next_attempt_at", colTime}, "last_attempt_at": {"last_attempt_at", colTime},
-		"job_kind": {"job_kind", colText}, "job_id": {"job_id", colInt},
+		"job_kind": {"job_kind", colText}, "job_id": {"job_id", colInt}, "job": {"job_id", colInt},
 	},
 	search:  []string{"subject", "notification_type", "body"},
 	orderBy: "id ASC",
@@ -89,8 +89,10 @@ func (s *Store) CreateTestNotification(ctx context.Context, n herald.NewNotifica
 	var id int64
 	err := s.tx(ctx, func(tx querier) error {
 		now := s.nowMicros()
-		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, event, due_at, created, modified)
-			VALUES (?, ?, 'pending', ?, ?, ?, 'test', ?, ?, ?) RETURNING id`), n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, now, now, now).Scan(&id)
+		// A paused notifier's test is held as any of its notifications.
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, event, due_at, error, created, modified)
+			VALUES (?, ?, 'pending', ?, ?, ?, 'test', `+s.dueFor("?")+`, `+errorFor("?")+`, ?, ?) RETURNING id`),
+			n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, n.Notifier, now, n.Notifier, now, now).Scan(&id)
 		if err != nil {
 			return err
 		}

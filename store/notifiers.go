@@ -9,15 +9,15 @@ import (
 	"github.com/herald-notify/herald"
 )
 
-const notifierColumns = "id, name, description, organization, notification_type, config, messages, created, modified"
-const notifierColumnsN = "n.id, n.name, n.description, n.organization, n.notification_type, n.config, n.messages, n.created, n.modified"
+const notifierColumns = "id, name, description, organization, notification_type, config, messages, created, modified, enabled, rate_limit"
+const notifierColumnsN = "n.id, n.name, n.description, n.organization, n.notification_type, n.config, n.messages, n.created, n.modified, n.enabled, n.rate_limit"
 
 var notifierList = &listSpec{
 	from: "notifiers n",
 	cols: map[string]column{
 		"id": {"n.id", colInt}, "name": {"n.name", colText}, "description": {"n.description", colText},
 		"organization": {"n.organization", colInt}, "notification_type": {"n.notification_type", colText},
-		"created": {"n.created", colTime}, "modified": {"n.modified", colTime},
+		"created": {"n.created", colTime}, "modified": {"n.modified", colTime}, "enabled": {"n.enabled", colBool},
 	},
 	search:  []string{"n.name", "n.description"},
 	orderBy: "n.name ASC, n.id ASC",
@@ -27,10 +27,15 @@ func scanNotifier(sc interface{ Scan(...any) error }, extra ...any) (*herald.Not
 	var n herald.Notifier
 	var org sql.NullInt64
 	var config, messages string
-	var created, modified int64
-	dest := append(extra, &n.ID, &n.Name, &n.Description, &org, &n.Type, &config, &messages, &created, &modified)
+	var created, modified, enabled int64
+	var rate sql.NullFloat64
+	dest := append(extra, &n.ID, &n.Name, &n.Description, &org, &n.Type, &config, &messages, &created, &modified, &enabled, &rate)
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
+	}
+	n.Paused = enabled == 0
+	if rate.Valid {
+		n.RateLimit = &rate.Float64
 	}
 	if org.Valid {
 		n.Organization = &org.Int64
@@ -115,8 +120,8 @@ func (s *Store) CreateNotifier(ctx context.Context, n *herald.Notifier) (*herald
 		}
 		now := s.nowMicros()
 		config, messages := encodeNotifier(n)
-		err := tx.QueryRowContext(ctx, s.q("INSERT INTO notifiers (name, description, organization, notification_type, config, messages, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-			n.Name, n.Description, n.Organization, n.Type, config, messages, now, now).Scan(&id)
+		err := tx.QueryRowContext(ctx, s.q("INSERT INTO notifiers (name, description, organization, notification_type, config, messages, created, modified, enabled, rate_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+			n.Name, n.Description, n.Organization, n.Type, config, messages, now, now, boolInt(!n.Paused), n.RateLimit).Scan(&id)
 		return notifierUnique(err)
 	})
 	if err != nil {
@@ -126,24 +131,36 @@ func (s *Store) CreateNotifier(ctx context.Context, n *herald.Notifier) (*herald
 }
 
 // UpdateNotifier replaces a notifier's fields.
+// Pausing it holds its pending notifications; enabling it
+// again makes them due at once.
 func (s *Store) UpdateNotifier(ctx context.Context, n *herald.Notifier) (*herald.Notifier, error) {
+	resumed := false
 	err := s.tx(ctx, func(tx querier) error {
 		if err := s.checkOrganization(ctx, tx, n.Organization); err != nil {
 			return err
 		}
+		var wasEnabled int64
+		if err := tx.QueryRowContext(ctx, s.q("SELECT enabled FROM notifiers WHERE id = ?"), n.ID).Scan(&wasEnabled); err != nil {
+			return notFound(err)
+		}
 		config, messages := encodeNotifier(n)
-		res, err := tx.ExecContext(ctx, s.q("UPDATE notifiers SET name = ?, description = ?, organization = ?, notification_type = ?, config = ?, messages = ?, modified = ? WHERE id = ?"),
-			n.Name, n.Description, n.Organization, n.Type, config, messages, s.nowMicros(), n.ID)
+		_, err := tx.ExecContext(ctx, s.q("UPDATE notifiers SET name = ?, description = ?, organization = ?, notification_type = ?, config = ?, messages = ?, modified = ?, enabled = ?, rate_limit = ? WHERE id = ?"),
+			n.Name, n.Description, n.Organization, n.Type, config, messages, s.nowMicros(), boolInt(!n.Paused), n.RateLimit, n.ID)
 		if err != nil {
 			return notifierUnique(err)
 		}
-		if c, _ := res.RowsAffected(); c == 0 {
-			return errNotFound
+		if (wasEnabled == 0) != n.Paused {
+			resumed = !n.Paused
+			return s.holdNotifier(ctx, tx, n.ID, n.Paused)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if resumed {
+		s.wake()
+		s.announce()
 	}
 	return s.GetNotifier(ctx, n.ID)
 }

@@ -223,10 +223,23 @@ type Outcome struct {
 	Delivered []string // every destination reached so far
 	At        time.Time
 	RetryAt   *time.Time // with Status pending
+
+	Notifier int64           // the notifier it went through (0: none)
+	Log      *herald.Attempt // the attempt log's row (nil: not an attempt to log)
+	// Circuit is what the attempt says of the receiver's health: 1 it
+	// answered, -1 a transient failure, 0 nothing (permanent, refused, 429).
+	Circuit        int
+	ThrottledUntil *time.Time // the receiver asked it to slow down until then (429)
 }
 
-// Finish records outcomes in one transaction. An outcome whose lease was
-// taken over by another owner is dropped: that owner now speaks for the row.
+// SetCircuitRule sets how Finish moves each notifier's circuit breaker.
+func (s *Store) SetCircuitRule(r CircuitRule) { s.circuitRule = r }
+
+// Finish records outcomes in one transaction, with their attempt log rows
+// and their notifiers' circuit breaker states. An outcome whose lease was
+// taken over by another owner is dropped: that owner now speaks for the
+// row. A row canceled meanwhile stays canceled, but records what the
+// attempt reached.
 func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
@@ -262,9 +275,10 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 		return err
 	}
 	err := s.tx(ctx, func(tx querier) error {
-		update := s.q(`UPDATE notifications SET status = ?, error = ?, notifications_sent = notifications_sent + ?, delivered = ?,
-			last_attempt_at = ?, next_attempt_at = ?, due_at = ?, lease_owner = NULL, modified = ?
-			WHERE id = ? AND lease_owner = ? AND status = 'pending'`)
+		update := s.q(`UPDATE notifications SET status = CASE WHEN status = 'canceled' THEN status ELSE ? END,
+			error = CASE WHEN status = 'canceled' THEN error ELSE ? END, notifications_sent = notifications_sent + ?, delivered = ?,
+			last_attempt_at = ?, next_attempt_at = CASE WHEN status = 'canceled' THEN NULL ELSE ? END, due_at = ?, lease_owner = NULL, modified = ?
+			WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'canceled')`)
 		for _, o := range outcomes {
 			due := micros(o.At)
 			if o.RetryAt != nil {
@@ -275,7 +289,12 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 				return err
 			}
 		}
-		return nil
+		if err := s.insertAttempts(ctx, tx, outcomes); err != nil {
+			return err
+		}
+		closed, err := s.stepCircuits(ctx, tx, outcomes, s.circuitRule, outcomes[len(outcomes)-1].At)
+		retried = retried || closed
+		return err
 	})
 	if err == nil && retried {
 		s.wake()

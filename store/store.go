@@ -38,16 +38,17 @@ const (
 
 // Store is Herald's database. Safe for concurrent use.
 type Store struct {
-	dialect string
-	db      *sql.DB // writes on PostgreSQL, migrations on both
-	rdb     *sql.DB // the read pool (the same as db on PostgreSQL)
-	r       querier // reads: rdb, through a statement cache on SQLite
-	w       *writer // SQLite's one write connection; nil on PostgreSQL
-	lax     *sql.DB // PostgreSQL: claims and outcomes, committed without waiting for the WAL flush (queue.go)
-	dsn     string
-	now     func() time.Time
-	conf    *confCache
-	taker   atomic.Pointer[taking] // takes fresh notifications (handoff.go)
+	dialect     string
+	db          *sql.DB // writes on PostgreSQL, migrations on both
+	rdb         *sql.DB // the read pool (the same as db on PostgreSQL)
+	r           querier // reads: rdb, through a statement cache on SQLite
+	w           *writer // SQLite's one write connection; nil on PostgreSQL
+	lax         *sql.DB // PostgreSQL: claims and outcomes, committed without waiting for the WAL flush (queue.go)
+	dsn         string
+	now         func() time.Time
+	conf        *confCache
+	taker       atomic.Pointer[taking] // takes fresh notifications (handoff.go)
+	circuitRule CircuitRule            // how Finish moves circuit breakers (nil: it does not)
 
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after notifications are committed

@@ -124,10 +124,11 @@ func classify(err error) error {
 		return notify.Permanent(fmt.Errorf("%s: %w", errPrefix, r))
 	}
 	wrapped := fmt.Errorf("%s: %w", errPrefix, err)
+	// The attempt log keeps the server's reply code and text.
 	if code := replyCode(err); code >= 500 {
-		return notify.Permanent(wrapped)
+		return notify.WithAnswer(notify.Permanent(wrapped), notify.NewAnswer(code, []byte(err.Error())))
 	} else if code >= 400 {
-		return notify.Transient(wrapped, 0)
+		return notify.WithAnswer(notify.Transient(wrapped, 0), notify.NewAnswer(code, []byte(err.Error())))
 	}
 	var cv *tls.CertificateVerificationError
 	switch {

@@ -80,9 +80,9 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	}
 	body := notify.ReadBody(resp)
 	if resp.StatusCode/100 == 2 {
-		return notify.Result{Sent: 1}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, body)}, nil
 	}
-	return notify.Result{}, notify.StatusError("grafana", resp, describe(resp.StatusCode, body))
+	return notify.Result{}, notify.WithAnswer(notify.StatusError("grafana", resp, describe(resp.StatusCode, body)), notify.HTTPAnswer(resp, body))
 }
 
 // newAnnotation builds the annotation for m. Without a start time (a test

@@ -32,7 +32,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 		client = s.insecure
 	}
 	// JSON, with its content type: without it Mattermost expects Slack's payload= form.
-	_, _, err := notify.PostJSON(ctx, client, c.String("mattermost_url"), s.userAgent, errPrefix, payload{
+	resp, answer, err := notify.PostJSON(ctx, client, c.String("mattermost_url"), s.userAgent, errPrefix, payload{
 		Text:     m.Subject,
 		Username: strings.TrimSpace(c.String("mattermost_username")),
 		Channel:  strings.TrimSpace(c.String("mattermost_channel")),
@@ -41,5 +41,5 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	if err != nil {
 		return notify.Result{}, err
 	}
-	return notify.Result{Sent: 1}, nil
+	return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 }

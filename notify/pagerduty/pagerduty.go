@@ -97,9 +97,9 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	}
 	body := notify.ReadBody(resp)
 	if resp.StatusCode == http.StatusAccepted {
-		return notify.Result{Sent: 1}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, body)}, nil
 	}
-	return notify.Result{}, notify.StatusError("pagerduty", resp, describe(resp.StatusCode, body))
+	return notify.Result{}, notify.WithAnswer(notify.StatusError("pagerduty", resp, describe(resp.StatusCode, body)), notify.HTTPAnswer(resp, body))
 }
 
 // newEvent builds the trigger event for m.

@@ -48,7 +48,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 		Error   string `json:"error"`
 	}
 	if json.Unmarshal(answer, &out) == nil && out.Success != nil && !*out.Success {
-		return notify.Result{}, notify.Permanentf("%s: %d %s", errPrefix, resp.StatusCode, out.Error)
+		return notify.Result{}, notify.WithAnswer(notify.Permanentf("%s: %d %s", errPrefix, resp.StatusCode, out.Error), notify.HTTPAnswer(resp, answer))
 	}
-	return notify.Result{Sent: 1}, nil
+	return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 }

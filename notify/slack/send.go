@@ -97,9 +97,9 @@ func (s *sender) post(ctx context.Context, c notify.Config, entry, subject strin
 		// Slack says nothing was posted and a later call may succeed.
 		// internal_error and fatal_error are not retried: Slack warns that
 		// part of the call may have succeeded, and a retry could post twice.
-		return notify.Transient(err, notify.RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
+		return notify.WithAnswer(notify.Transient(err, notify.RetryAfter(resp.Header.Get("Retry-After"), time.Now())), notify.HTTPAnswer(resp, answer))
 	}
 	// channel_not_found, not_in_channel, invalid_auth, not_authed,
 	// account_inactive, token_revoked, is_archived... need the user to act.
-	return notify.Permanent(err)
+	return notify.WithAnswer(notify.Permanent(err), notify.HTTPAnswer(resp, answer))
 }

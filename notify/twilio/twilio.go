@@ -91,7 +91,7 @@ func (s *sender) sendOne(ctx context.Context, c notify.Config, to, text string) 
 	if resp.StatusCode == http.StatusCreated {
 		return nil
 	}
-	return notify.StatusError(prefix, resp, describe(resp.StatusCode, body))
+	return notify.WithAnswer(notify.StatusError(prefix, resp, describe(resp.StatusCode, body)), notify.HTTPAnswer(resp, body))
 }
 
 // describe turns Twilio's error object into "code message", leaves any other

@@ -27,11 +27,17 @@ func (s *server) notifierJSON(r *http.Request, n *herald.Notifier) map[string]an
 		rs = append(rs, map[string]any{"id": x.ID, "status": x.Status, "created": fmtTime(x.Created), "error": x.Error})
 	}
 	summary["recent_notifications"] = rs
+	delivery, err := s.svc.NotifierDelivery(r.Context(), n)
+	if err != nil {
+		s.log.Error("notifier delivery state", "notifier", n.ID, "err", err)
+	}
+	summary["delivery"] = deliveryJSON(delivery)
 	return map[string]any{
 		"id": n.ID, "type": "notifier", "url": self, "related": related, "summary_fields": summary,
 		"created": fmtTime(n.Created), "modified": fmtTime(n.Modified),
 		"name": n.Name, "description": n.Description, "organization": n.Organization, "notification_type": n.Type,
 		"notification_configuration": s.masked(r, n), "messages": messagesJSON(n.Messages),
+		"enabled": !n.Paused, "rate_limit": n.RateLimit,
 	}
 }
 
@@ -101,6 +107,25 @@ func notifierInput(fields map[string]json.RawMessage) (app.NotifierInput, error)
 	in.Organization, in.OrganizationGiven = fe.ref(fields, "organization", false)
 	in.Config = fields["notification_configuration"]
 	in.Messages = fields["messages"]
+	if raw, ok := fields["enabled"]; ok {
+		var v bool
+		if err := json.Unmarshal(raw, &v); err != nil || string(raw) == "null" {
+			fe.add("enabled", "Must be a valid boolean.")
+		} else {
+			in.Enabled = &v
+		}
+	}
+	if raw, ok := fields["rate_limit"]; ok {
+		in.RateLimitGiven = true
+		if string(raw) != "null" {
+			var v float64
+			if err := json.Unmarshal(raw, &v); err != nil {
+				fe.add("rate_limit", "A valid number is required.")
+			} else {
+				in.RateLimit = &v
+			}
+		}
+	}
 	return in, fe.err()
 }
 

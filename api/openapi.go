@@ -208,6 +208,21 @@ var operations = map[string]func(p pathInfo) operation{
 		return operation{Summary: "List notifications", Answer: notificationDoc{}, List: true}
 	},
 	"GET /api/v1/notifications/{id}/": func(pathInfo) operation { return operation{Summary: "Get a notification", Answer: notificationDoc{}} },
+	"GET /api/v1/notifications/{id}/attempts/": func(pathInfo) operation {
+		return operation{Summary: "A notification's attempt log, oldest first", Answer: attemptDoc{}, List: true}
+	},
+	"POST /api/v1/notifications/{id}/retry/": func(pathInfo) operation {
+		return operation{Summary: "Send a failed or canceled notification again (409 otherwise)", MayOmit: true, Body: schema{"type": "object"}, Answer: notificationDoc{}, Status: 202, Errors: []int{409}}
+	},
+	"POST /api/v1/notifications/{id}/cancel/": func(pathInfo) operation {
+		return operation{Summary: "Cancel a pending notification (409 otherwise)", MayOmit: true, Body: schema{"type": "object"}, Answer: notificationDoc{}, Errors: []int{409}}
+	},
+	"POST /api/v1/notifications/retry/": func(pathInfo) operation {
+		return operation{Summary: "Send again the failed or canceled notifications a filter picks", Body: steerFilterDoc{}, Answer: steerCountDoc{}, Status: 202}
+	},
+	"POST /api/v1/notifications/cancel/": func(pathInfo) operation {
+		return operation{Summary: "Cancel the pending notifications a filter picks", Body: steerFilterDoc{}, Answer: steerCountDoc{}, Status: 202}
+	},
 }
 
 func launchOperation(kind herald.JobKind, body any) operation {

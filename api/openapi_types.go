@@ -31,6 +31,8 @@ type notifierDoc struct {
 	NotificationType          string                           `json:"notification_type"`
 	NotificationConfiguration map[string]any                   `json:"notification_configuration" doc:"per type (docs/api.md §4); secrets shown as $encrypted$"`
 	Messages                  map[string]*herald.CustomMessage `json:"messages" doc:"custom messages per trigger: started, success, error"`
+	Enabled                   bool                             `json:"enabled" doc:"false pauses it: its notifications are held pending"`
+	RateLimit                 *float64                         `json:"rate_limit" doc:"deliveries per second; null for none (Slack: 1 per channel)"`
 }
 
 type notifierBodyDoc struct {
@@ -40,6 +42,35 @@ type notifierBodyDoc struct {
 	NotificationType          string                           `json:"notification_type" required:"true"`
 	NotificationConfiguration map[string]any                   `json:"notification_configuration" required:"true" doc:"per type (docs/api.md §4); $encrypted$ keeps a stored secret"`
 	Messages                  map[string]*herald.CustomMessage `json:"messages"`
+	Enabled                   *bool                            `json:"enabled" doc:"false pauses it (default true)"`
+	RateLimit                 *float64                         `json:"rate_limit" doc:"deliveries per second; null for none"`
+}
+
+// attemptDoc is one row of a notification's attempt log.
+type attemptDoc struct {
+	Number       int       `json:"number"`
+	Started      time.Time `json:"started"`
+	Duration     float64   `json:"duration" doc:"seconds"`
+	Outcome      string    `json:"outcome" enum:"successful,transient,permanent,refused"`
+	StatusCode   *int      `json:"status_code" doc:"HTTP status or SMTP reply code; null when none came back"`
+	Error        string    `json:"error"`
+	Response     string    `json:"response" doc:"the answer's first 1,024 bytes, secrets removed"`
+	Destinations []string  `json:"destinations" doc:"those this attempt reached"`
+	Instance     string    `json:"instance"`
+}
+
+// steerFilterDoc picks the notifications of a bulk retry or cancel (at least one key).
+type steerFilterDoc struct {
+	Notifier   *int64     `json:"notifier"`
+	Status     *string    `json:"status" enum:"pending,successful,failed,canceled"`
+	CreatedGTE *time.Time `json:"created__gte"`
+	CreatedLT  *time.Time `json:"created__lt"`
+	Job        *int64     `json:"job"`
+}
+
+// steerCountDoc answers a bulk retry or cancel.
+type steerCountDoc struct {
+	Count int64 `json:"count" doc:"how many notifications it changed"`
 }
 
 type jobRefDoc struct {

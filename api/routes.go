@@ -94,4 +94,9 @@ func (s *server) routes(mux *router) {
 
 	handle(api, "/api/v1/notifications/", map[string]http.HandlerFunc{"GET": s.listNotifications})
 	handle(api, "/api/v1/notifications/{id}/", map[string]http.HandlerFunc{"GET": s.getNotification})
+	handle(api, "/api/v1/notifications/{id}/attempts/", map[string]http.HandlerFunc{"GET": s.notificationAttempts})
+	handle(api, "/api/v1/notifications/{id}/retry/", map[string]http.HandlerFunc{"POST": s.steerNotification("retry")})
+	handle(api, "/api/v1/notifications/{id}/cancel/", map[string]http.HandlerFunc{"POST": s.steerNotification("cancel")})
+	handle(api, "/api/v1/notifications/retry/", map[string]http.HandlerFunc{"POST": s.steerNotifications("retry")})
+	handle(api, "/api/v1/notifications/cancel/", map[string]http.HandlerFunc{"POST": s.steerNotifications("cancel")})
 }

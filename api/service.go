@@ -70,6 +70,11 @@ type NotificationService interface {
 	ListNotifications(ctx context.Context, q herald.Query) ([]*herald.Notification, int, error)
 	GetNotification(ctx context.Context, id int64) (*herald.Notification, error)
 	NotifierNotifications(ctx context.Context, id int64, q herald.Query) ([]*herald.Notification, int, error)
+	Attempts(ctx context.Context, id int64, q herald.Query) ([]*herald.Attempt, int, error)
+	RetryNotification(ctx context.Context, id int64) (*herald.Notification, error)
+	CancelNotification(ctx context.Context, id int64) (*herald.Notification, error)
+	SteerNotifications(ctx context.Context, verb string, f app.SteerFilter) (int64, error)
+	NotifierDelivery(ctx context.Context, n *herald.Notifier) (herald.DeliveryState, error)
 }
 
 // IdentityService serves logins, users, tokens and roles.

@@ -23,6 +23,9 @@ type NotifierInput struct {
 	OrganizationGiven       bool            // Organization is meant, even when nil
 	Config                  json.RawMessage // notification_configuration, as sent
 	Messages                json.RawMessage // messages, as sent
+	Enabled                 *bool           // false pauses it
+	RateLimit               *float64        // deliveries per second
+	RateLimitGiven          bool            // RateLimit is meant, even when nil (no limit)
 }
 
 // ListNotifiers returns the page of notifiers the caller may see.
@@ -254,6 +257,17 @@ func (a *App) notifierFrom(in NotifierInput, old *herald.Notifier, partial bool)
 			add("messages", "%s", p)
 		}
 		n.Messages = msgs
+	}
+	if in.Enabled != nil {
+		n.Paused = !*in.Enabled
+	}
+	if in.RateLimitGiven {
+		if in.RateLimit != nil {
+			if p := checkRateLimit(*in.RateLimit); p != "" {
+				add("rate_limit", "%s", p)
+			}
+		}
+		n.RateLimit = in.RateLimit
 	}
 	if len(fe) > 0 {
 		return n, herald.FieldErrors(fe)

@@ -13,6 +13,7 @@ type Store interface {
 	JobStore
 	NotifierStore
 	NotificationStore
+	SteeringStore
 	UserStore
 	RoleStore
 	ApprovalStore

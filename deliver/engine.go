@@ -11,6 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +47,10 @@ type Config struct {
 	Lease           time.Duration // how long a claim lasts (2m); must exceed AttemptTimeout
 	Poll            time.Duration // fallback poll when nothing wakes the engine (1s)
 	ShutdownTimeout time.Duration // how long a stop waits for attempts in flight (30s)
+
+	Breaker          Breaker       // each notifier's circuit breaker (DefaultBreaker)
+	AttemptRetention time.Duration // how long the attempt log keeps an attempt (720h)
+	PruneEvery       time.Duration // how often old attempts are pruned (1m)
 }
 
 // Engine delivers notifications until its context ends.
@@ -62,6 +69,10 @@ type Engine struct {
 	sendCtx     context.Context // what attempts run under: outlives Run's ctx by the shutdown timeout
 
 	running atomic.Bool // Run is claiming
+
+	buckets      map[int64]*bucket              // rate limits and 429s, by notifier
+	circuits     map[int64]herald.DeliveryState // circuits not closed, as last read
+	circuitsRead time.Time
 }
 
 // Running reports whether the engine is claiming notifications (readiness).
@@ -90,6 +101,15 @@ func New(cfg Config) *Engine {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
+	if cfg.Breaker.Threshold <= 0 {
+		cfg.Breaker = DefaultBreaker
+	}
+	if cfg.AttemptRetention <= 0 {
+		cfg.AttemptRetention = 720 * time.Hour
+	}
+	if cfg.PruneEvery <= 0 {
+		cfg.PruneEvery = min(time.Minute, max(cfg.AttemptRetention/2, time.Second))
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -100,7 +120,10 @@ func New(cfg Config) *Engine {
 		results:     make(chan store.Outcome, cfg.Workers*4),
 		perNotifier: map[int64]int{},
 		freed:       make(chan struct{}, 1),
+		buckets:     map[int64]*bucket{},
+		circuits:    map[int64]herald.DeliveryState{},
 	}
+	cfg.Store.SetCircuitRule(cfg.Breaker.step)
 	for name, spec := range cfg.Types {
 		e.senders[name] = spec.New(cfg.Env)
 	}
@@ -120,6 +143,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer cancelSends()
 	writerDone := make(chan struct{})
 	go func() { e.writeResults(); close(writerDone) }()
+	go e.prune(ctx)
+	e.refreshCircuits(ctx, true)
 	e.mu.Lock()
 	e.taking, e.sendCtx = true, sendCtx
 	e.mu.Unlock()
@@ -139,6 +164,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		for n < maxBatch && tryAcquire(e.slots) {
 			n++
 		}
+		e.refreshCircuits(ctx, false)
 		claimed, err := e.st.Claim(ctx, e.cfg.Owner, n, e.cfg.Lease, e.full()...)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim notifications", "err", err)
@@ -195,6 +221,9 @@ func (e *Engine) resetPoll(ctx context.Context, t *time.Timer) {
 	if due, err := e.st.NextDue(ctx, e.full()...); err == nil && due != nil {
 		d = min(d, max(time.Until(*due), time.Millisecond))
 	}
+	if next := e.nextTurn(time.Now()); !next.IsZero() {
+		d = min(d, max(time.Until(next), time.Millisecond))
+	}
 	t.Reset(d)
 }
 
@@ -211,6 +240,13 @@ func tryAcquire(slots chan struct{}) bool {
 func (e *Engine) start(claimed []*store.Claimed) {
 	if len(claimed) == 0 {
 		return
+	}
+	claimed, held, limited := e.gate(e.sendCtx, claimed)
+	for range held {
+		<-e.slots
+	}
+	if err := e.st.Hold(e.sendCtx, e.cfg.Owner, held, limited); err != nil {
+		e.log.Error("hold notifications back", "err", err)
 	}
 	var busy []int64
 	for _, c := range claimed {
@@ -248,12 +284,24 @@ func (e *Engine) send1(c *store.Claimed, n *herald.Notifier) {
 
 // Reserve holds a slot and a place of notifier's for a notification a status
 // change is writing (store.Taker), if both are free now.
-func (e *Engine) Reserve(notifier int64) bool {
+func (e *Engine) Reserve(n *herald.Notifier) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.taking || e.perNotifier[notifier] >= e.cfg.PerNotifier || !tryAcquire(e.slots) {
+	notifier := n.ID
+	if !e.taking || e.perNotifier[notifier] >= e.cfg.PerNotifier {
 		return false
 	}
+	if _, open := e.circuits[notifier]; open {
+		return false // claims decide: a probe, or back after the cool-down
+	}
+	now := time.Now()
+	if b := e.bucketFor(n); b != nil && b.next.After(now) {
+		return false
+	}
+	if !tryAcquire(e.slots) {
+		return false
+	}
+	e.admit(n, now)
 	e.perNotifier[notifier]++
 	return true
 }
@@ -271,11 +319,12 @@ func (e *Engine) Take(claimed []*store.Claimed) {
 	}
 }
 
-// full lists the notifiers whose deliveries in flight are at their cap.
+// full lists the notifiers whose rows claims leave alone: those whose
+// deliveries in flight are at their cap, and those held back.
 func (e *Engine) full() []int64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []int64
+	out := e.heldBack(time.Now())
 	for id, n := range e.perNotifier {
 		if n >= e.cfg.PerNotifier {
 			out = append(out, id)
@@ -311,7 +360,7 @@ func (e *Engine) unreserve(notifier int64) {
 
 // attempt sends one notification and says what to record.
 func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifier) store.Outcome {
-	out := store.Outcome{ID: c.ID, Owner: e.cfg.Owner, Delivered: c.Delivered}
+	out := store.Outcome{ID: c.ID, Owner: e.cfg.Owner, Delivered: c.Delivered, Notifier: c.Notifier}
 	typ := c.NotificationType
 	if e.cfg.Metrics != nil {
 		e.cfg.Metrics.inFlight.Inc()
@@ -320,8 +369,9 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 	start := time.Now()
 	res, secrets, err := e.send(ctx, c, n)
 	out.At = time.Now().UTC()
+	took := time.Since(start)
 	if e.cfg.Metrics != nil {
-		e.cfg.Metrics.latency.WithLabelValues(typ).Observe(time.Since(start).Seconds())
+		e.cfg.Metrics.latency.WithLabelValues(typ).Observe(took.Seconds())
 	}
 	out.Sent = res.Sent
 	for _, d := range res.Done {
@@ -329,12 +379,24 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 			out.Delivered = append(out.Delivered, d)
 		}
 	}
+	answer := notify.AnswerOf(res, err)
+	out.Log = &herald.Attempt{
+		Number: c.Attempts, Started: start.UTC(), Duration: took.Seconds(), Outcome: herald.OutcomeSuccessful,
+		Response: redact(string(answer.Body), secrets), Destinations: res.Done, Instance: e.cfg.Owner,
+	}
+	if answer.Code != 0 {
+		out.Log.StatusCode = &answer.Code
+	}
 	if err == nil {
 		out.Status = herald.NotificationSuccessful
+		out.Circuit = 1
 		e.count(e.cfg.Metrics.sentFor(typ))
 		return out
 	}
 	out.Error = scrub(err.Error(), secrets)
+	out.Log.Error = redact(out.Error, nil)
+	class, retryAfter := notify.Classify(err)
+	out.Log.Outcome = outcomeOf(class)
 	if ctx.Err() != nil {
 		// The shutdown timeout cut the attempt short: the receiver never
 		// answered, so this is no failure of theirs. Hand the row back due at
@@ -345,7 +407,20 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 		out.RetryAt = &out.At
 		return out
 	}
-	class, retryAfter := notify.Classify(err)
+	if class == notify.ClassTransient {
+		if answer.Code == http.StatusTooManyRequests {
+			// The receiver asks the notifier to slow down: hold all of
+			// its deliveries, not only this one; it is alive, so the
+			// circuit does not count it.
+			until := out.At.Add(max(retryAfter, time.Second))
+			out.ThrottledUntil = &until
+			if n != nil {
+				e.throttle(n.ID, until)
+			}
+		} else {
+			out.Circuit = -1
+		}
+	}
 	switch {
 	case class.Final():
 		out.Status = herald.NotificationFailed
@@ -387,6 +462,7 @@ func (e *Engine) send(ctx context.Context, c *store.Claimed, n *herald.Notifier)
 		return notify.Result{}, nil, notify.Permanentf("%v", err)
 	}
 	cfg, problems := notify.Validate(spec, raw)
+	secrets = append(secrets, configSecrets(cfg)...)
 	if len(problems) > 0 {
 		return notify.Result{}, secrets, notify.Permanentf("invalid configuration: %s", strings.Join(problems, " "))
 	}
@@ -412,6 +488,55 @@ func safeSend(ctx context.Context, s notify.Sender, cfg notify.Config, msg notif
 		}
 	}()
 	return s.Send(ctx, cfg, msg)
+}
+
+// configSecrets returns the secrets a configuration holds outside its
+// secret keys (API.md §4): header values, and passwords in URLs.
+func configSecrets(cfg notify.Config) []string {
+	var out []string
+	for k, v := range cfg {
+		switch v := v.(type) {
+		case string:
+			if u, err := url.Parse(v); err == nil && u.User != nil {
+				if p, ok := u.User.Password(); ok {
+					out = append(out, p)
+				}
+			}
+		case map[string]string:
+			if k == "headers" {
+				for _, h := range v {
+					out = append(out, h)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// outcomeOf names a failure's class as the attempt log does.
+func outcomeOf(c notify.Class) string {
+	switch c {
+	case notify.ClassPermanent:
+		return herald.OutcomePermanent
+	case notify.ClassTransient:
+		return herald.OutcomeTransient
+	case notify.ClassRefused:
+		return herald.OutcomeRefused
+	}
+	return c.String()
+}
+
+// userInfo matches the user-info of a URL in text.
+var userInfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]+@`)
+
+// redact hides what a receiver's answer may repeat of the notifier's
+// secrets, and the user-info of any URL in it, then keeps valid UTF-8.
+func redact(text string, secrets []string) string {
+	text = userInfo.ReplaceAllString(scrub(text, secrets), "${1}$$encrypted$$@")
+	if len(text) > notify.AnswerMax {
+		text = text[:notify.AnswerMax]
+	}
+	return strings.ToValidUTF8(text, "")
 }
 
 // scrub hides secret values that an error text may quote.

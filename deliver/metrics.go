@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/herald-notify/herald/notify"
@@ -68,8 +69,36 @@ func NewMetrics(reg prometheus.Registerer, st *store.Store, types []string, atte
 	reg.MustRegister(m.sent, m.failed, m.retried, m.latency, m.inFlight, queueCollector{st: st,
 		depth:  prometheus.NewDesc("herald_queue_depth", "Notifications pending delivery (all instances).", nil, nil),
 		oldest: prometheus.NewDesc("herald_oldest_pending_age_seconds", "Age of the oldest pending notification.", nil, nil),
+	}, circuitCollector{st: st, types: types,
+		open: prometheus.NewDesc("herald_notifier_circuit_open", "Notifiers whose circuit breaker is open or half-open (all instances), by notifier type.", []string{"type"}, nil),
 	})
 	return m
+}
+
+// circuitCollector reads the open circuits from the store, once per scrape.
+type circuitCollector struct {
+	st    *store.Store
+	types []string
+	open  *prometheus.Desc
+}
+
+func (c circuitCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.open }
+
+func (c circuitCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	open, err := c.st.OpenCircuits(ctx)
+	if err != nil {
+		return
+	}
+	for _, t := range c.types {
+		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(open[t]), t)
+	}
+	for t, n := range open {
+		if !slices.Contains(c.types, t) {
+			ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(n), t)
+		}
+	}
 }
 
 // queueCollector reads the queue gauges from the store, once per scrape.

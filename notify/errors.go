@@ -43,19 +43,21 @@ type Error struct {
 	Answer     Answer // what the receiver answered, when it did
 }
 
-// AnswerMax is how much of an answer the attempt log keeps.
+// AnswerMax is how much of an answer the attempt log keeps. An Answer
+// holds twice that, so that a secret the receiver repeats across the cut
+// is still whole when the log removes it.
 const AnswerMax = 1024
 
 // Answer is what a receiver answered one attempt: its HTTP status or SMTP
 // reply code (0 when none came back) and the start of its body.
 type Answer struct {
 	Code int
-	Body []byte // at most AnswerMax bytes
+	Body []byte // at most 2 × AnswerMax bytes
 }
 
-// NewAnswer keeps code and the first AnswerMax bytes of body.
+// NewAnswer keeps code and the start of body.
 func NewAnswer(code int, body []byte) Answer {
-	return Answer{Code: code, Body: bytes.Clone(body[:min(len(body), AnswerMax)])}
+	return Answer{Code: code, Body: bytes.Clone(body[:min(len(body), 2*AnswerMax)])}
 }
 
 // HTTPAnswer is the answer of an HTTP request.

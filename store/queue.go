@@ -277,7 +277,7 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 	err := s.tx(ctx, func(tx querier) error {
 		update := s.q(`UPDATE notifications SET status = CASE WHEN status = 'canceled' THEN status ELSE ? END,
 			error = CASE WHEN status = 'canceled' THEN error ELSE ? END, notifications_sent = notifications_sent + ?, delivered = ?,
-			last_attempt_at = ?, next_attempt_at = CASE WHEN status = 'canceled' THEN NULL ELSE ? END, due_at = ?, lease_owner = NULL, modified = ?
+			last_attempt_at = ?, next_attempt_at = CASE WHEN status = 'canceled' THEN NULL ELSE CAST(? AS BIGINT) END, due_at = ?, lease_owner = NULL, modified = ?
 			WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'canceled')`)
 		for _, o := range outcomes {
 			due := micros(o.At)

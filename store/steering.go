@@ -337,8 +337,9 @@ func (s *Store) BeginProbe(ctx context.Context, notifier int64, hold time.Durati
 
 // Held is a claimed row handed back unattempted, due again at At.
 type Held struct {
-	ID int64
-	At time.Time
+	ID     int64
+	At     time.Time
+	Paused bool // its notifier is paused: held until it is enabled
 }
 
 // Hold hands back claimed rows that were not attempted (a circuit open, a
@@ -351,8 +352,15 @@ func (s *Store) Hold(ctx context.Context, owner string, rows []Held, limited map
 	}
 	return s.tx(ctx, func(tx querier) error {
 		release := s.q(`UPDATE notifications SET lease_owner = NULL, due_at = ?, attempts = attempts - 1 WHERE id = ? AND lease_owner = ? AND status = 'pending'`)
+		pause := s.q(`UPDATE notifications SET lease_owner = NULL, due_at = ?, error = ?, attempts = attempts - 1 WHERE id = ? AND lease_owner = ? AND status = 'pending'`)
 		for _, r := range rows {
-			if _, err := tx.ExecContext(ctx, release, micros(r.At), r.ID, owner); err != nil {
+			var err error
+			if r.Paused {
+				_, err = tx.ExecContext(ctx, pause, heldDue, herald.ErrPaused, r.ID, owner)
+			} else {
+				_, err = tx.ExecContext(ctx, release, micros(r.At), r.ID, owner)
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -28,6 +28,7 @@ type serveConfig struct {
 	addr, dataDir, database, secretKeyFile, baseURL, logFormat, logLevel string
 	workers, perNotifier, maxAttempts, maxConnections                    int
 	retryBase, retryMax, attemptTimeout, lease, shutdown, poll           time.Duration
+	retention, cooldown                                                  time.Duration
 }
 
 // serve is `herald serve`. Everything that can be checked without side
@@ -53,6 +54,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	poll := s.Duration("poll", "HERALD_POLL", time.Second, "fallback poll for due notifications")
 	allow := s.AllowList("allow-destinations", "HERALD_ALLOW_DESTINATIONS", "comma-separated CIDRs, IPs, host names and .suffix names that notifications may reach although loopback, private or reserved")
 	maxConnections := s.Int("max-connections", "HERALD_MAX_CONNECTIONS", service.DefaultMaxConnections, "client connections open at once; more wait their turn in the kernel's queue")
+	retention := s.Duration("attempt-retention", "HERALD_ATTEMPT_RETENTION", 720*time.Hour, "how long the attempt log keeps an attempt")
+	cooldown := s.Duration("circuit-cooldown", "HERALD_CIRCUIT_COOLDOWN", 30*time.Second, "first cool-down of an open circuit breaker; doubled at each opening up to 10m")
 	logFormat := s.String("log-format", "HERALD_LOG_FORMAT", "text", "text or json")
 	logLevel := s.String("log-level", "HERALD_LOG_LEVEL", "info", "debug, info, warn or error")
 	if err := s.parse(args); err != nil {
@@ -67,7 +70,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	c = serveConfig{addr: *addr, dataDir: *dataDir, database: *database, secretKeyFile: *keyFile, baseURL: *baseURL,
 		logFormat: *logFormat, logLevel: *logLevel,
 		workers: *workers, perNotifier: *perNotifier, maxAttempts: *maxAttempts, retryBase: *retryBase, retryMax: *retryMax,
-		attemptTimeout: *attemptTimeout, lease: *lease, shutdown: *shutdown, poll: *poll, maxConnections: *maxConnections}
+		attemptTimeout: *attemptTimeout, lease: *lease, shutdown: *shutdown, poll: *poll, maxConnections: *maxConnections,
+		retention: *retention, cooldown: *cooldown}
 	if err := c.check(); err != nil {
 		return err
 	}
@@ -121,8 +125,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		},
 		Delivery: deliver.Config{
 			Workers: c.workers, PerNotifier: c.perNotifier, AttemptTimeout: c.attemptTimeout, Lease: c.lease, Poll: c.poll,
-			ShutdownTimeout: c.shutdown,
-			Policy:          deliver.Policy{MaxAttempts: c.maxAttempts, Base: c.retryBase, MaxBackoff: c.retryMax, MaxRetryAfter: time.Hour},
+			ShutdownTimeout: c.shutdown, AttemptRetention: c.retention,
+			Breaker: deliver.Breaker{Threshold: deliver.DefaultBreaker.Threshold, Cooldown: c.cooldown, MaxCooldown: max(c.cooldown, deliver.DefaultBreaker.MaxCooldown)},
+			Policy:  deliver.Policy{MaxAttempts: c.maxAttempts, Base: c.retryBase, MaxBackoff: c.retryMax, MaxRetryAfter: time.Hour},
 		},
 		HTTP:    service.HTTPLimits{MaxConnections: c.maxConnections},
 		KeyFile: keyPath,
@@ -159,6 +164,10 @@ func (c serveConfig) check() error {
 		return configErrorf("--shutdown-timeout must be positive")
 	case c.poll <= 0:
 		return configErrorf("--poll must be positive")
+	case c.retention <= 0:
+		return configErrorf("--attempt-retention must be positive")
+	case c.cooldown <= 0:
+		return configErrorf("--circuit-cooldown must be positive")
 	case c.lease <= c.attemptTimeout:
 		return configErrorf("--lease (%s) must be longer than --attempt-timeout (%s), or a slow attempt could be sent twice", c.lease, c.attemptTimeout)
 	case c.logFormat != "text" && c.logFormat != "json":

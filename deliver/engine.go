@@ -559,9 +559,14 @@ func (e *Engine) writeResults() {
 		if len(batch) == 0 {
 			return
 		}
+		failures := slices.ContainsFunc(batch, func(o store.Outcome) bool { return o.Circuit < 0 })
 		for try := 0; ; try++ {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			err := e.st.Finish(ctx, batch)
+			if err == nil && failures {
+				// A circuit may have opened: hold its notifier back from now on.
+				e.refreshCircuits(ctx, true)
+			}
 			cancel()
 			if err == nil {
 				break

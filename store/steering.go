@@ -250,14 +250,17 @@ func (s *Store) insertAttempts(ctx context.Context, tx querier, outcomes []Outco
 	return flush()
 }
 
-// PruneAttempts deletes up to batch attempts started before cutoff, oldest
-// first, and says how many it deleted. Small batches keep each write short,
-// so the queue never waits long behind pruning.
+// PruneAttempts deletes attempts started before cutoff among the batch
+// oldest (lowest ids), and says how many it deleted: fewer than batch
+// means no older ones are left. Rows are logged in the order attempts end,
+// so ids follow time closely enough to walk them by id range, through the
+// primary key, with no index of their own to keep up on every attempt.
+// Small batches keep each write short: the queue never waits long behind it.
 func (s *Store) PruneAttempts(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM notification_attempts WHERE id IN (
-			SELECT id FROM notification_attempts WHERE started < ? ORDER BY started `+limitArg+`)`), micros(cutoff), batch)
+			SELECT id FROM notification_attempts ORDER BY id `+limitArg+`) AND started < ?`), batch, micros(cutoff))
 		if err != nil {
 			return err
 		}
@@ -412,6 +415,16 @@ func (s *Store) stepCircuits(ctx context.Context, tx querier, outcomes []Outcome
 	if len(order) == 0 || rule == nil {
 		return false, nil
 	}
+	failed := false
+	for _, id := range order {
+		failed = failed || slices.Contains(steps[id], false)
+	}
+	// Successes change only a notifier with failures on record. SQLite has
+	// one process, which knows whether any is: most batches of results then
+	// skip the read. Instances sharing PostgreSQL always read.
+	if !failed && s.dialect != Postgres && !s.failuresOnRecord.Load() {
+		return false, nil
+	}
 	args := make([]any, len(order))
 	for i, id := range order {
 		args[i] = id
@@ -421,7 +434,11 @@ func (s *Store) stepCircuits(ctx context.Context, tx querier, outcomes []Outcome
 		lock = " FOR UPDATE"
 	}
 	known := map[int64]herald.DeliveryState{}
-	err = scanRows(ctx, tx, s.q("SELECT notifier, "+deliveryColumns+" FROM notifier_delivery WHERE notifier IN ("+marks(len(order))+")"+lock), args, func(rows *sql.Rows) error {
+	onRecord := " AND (consecutive_failures > 0 OR circuit <> 'closed')"
+	if failed {
+		onRecord = ""
+	}
+	err = scanRows(ctx, tx, s.q("SELECT notifier, "+deliveryColumns+" FROM notifier_delivery WHERE notifier IN ("+marks(len(order))+")"+onRecord+lock), args, func(rows *sql.Rows) error {
 		var id int64
 		d, err := scanDelivery(rows, &id)
 		known[id] = d
@@ -434,6 +451,18 @@ func (s *Store) stepCircuits(ctx context.Context, tx querier, outcomes []Outcome
 		SELECT id, ?, ?, ?, ?, ? FROM notifiers WHERE id = ?
 		ON CONFLICT (notifier) DO UPDATE SET circuit = excluded.circuit, since = excluded.since,
 		consecutive_failures = excluded.consecutive_failures, opened = excluded.opened, open_until = excluded.open_until`)
+	if !failed && len(known) == 0 {
+		// Nothing to reset among these. When no other notifier has
+		// failures either, later batches of successes need not look.
+		if s.dialect != Postgres {
+			var one int
+			if err := tx.QueryRowContext(ctx, "SELECT 1 FROM notifier_delivery WHERE consecutive_failures > 0 OR circuit <> 'closed' LIMIT 1").Scan(&one); err == sql.ErrNoRows {
+				s.failuresOnRecord.Store(false)
+			}
+		}
+		return false, nil
+	}
+	s.failuresOnRecord.Store(true)
 	for _, id := range order {
 		st, ok := known[id]
 		if !ok {

@@ -38,17 +38,20 @@ const (
 
 // Store is Herald's database. Safe for concurrent use.
 type Store struct {
-	dialect     string
-	db          *sql.DB // writes on PostgreSQL, migrations on both
-	rdb         *sql.DB // the read pool (the same as db on PostgreSQL)
-	r           querier // reads: rdb, through a statement cache on SQLite
-	w           *writer // SQLite's one write connection; nil on PostgreSQL
-	lax         *sql.DB // PostgreSQL: claims and outcomes, committed without waiting for the WAL flush (queue.go)
-	dsn         string
-	now         func() time.Time
-	conf        *confCache
-	taker       atomic.Pointer[taking] // takes fresh notifications (handoff.go)
-	circuitRule CircuitRule            // how Finish moves circuit breakers (nil: it does not)
+	dialect string
+	db      *sql.DB // writes on PostgreSQL, migrations on both
+	rdb     *sql.DB // the read pool (the same as db on PostgreSQL)
+	r       querier // reads: rdb, through a statement cache on SQLite
+	w       *writer // SQLite's one write connection; nil on PostgreSQL
+	lax     *sql.DB // PostgreSQL: claims and outcomes, committed without waiting for the WAL flush (queue.go)
+	dsn     string
+	now     func() time.Time
+	// failuresOnRecord: some notifier may have failures or an open circuit
+	// recorded (true at start: unknown), so successes must reset them.
+	failuresOnRecord atomic.Bool
+	conf             *confCache
+	taker            atomic.Pointer[taking] // takes fresh notifications (handoff.go)
+	circuitRule      CircuitRule            // how Finish moves circuit breakers (nil: it does not)
 
 	mu      sync.Mutex
 	waiters []chan struct{} // woken after notifications are committed
@@ -67,6 +70,7 @@ type Store struct {
 // "postgres://...") and migrates its schema.
 func Open(ctx context.Context, dbURL string) (*Store, error) {
 	s := &Store{now: time.Now, conf: &confCache{}}
+	s.failuresOnRecord.Store(true)
 	switch {
 	case strings.HasPrefix(dbURL, "sqlite:"):
 		path, err := SQLitePath(dbURL)

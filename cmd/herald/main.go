@@ -75,6 +75,10 @@ Usage:
   herald admin reset-password USERNAME
                             set a user's password (from standard input) and revoke its tokens
   herald flush [flags]      send the reports kept while Herald could not be reached
+  herald notifications list|retry|cancel ...
+                            see, send again or stop notifications of a running server
+  herald notifier pause|resume|test NAME_OR_ID
+                            hold, release or test a notifier of a running server
   herald version            print the version, the commit and the Go version
   herald healthcheck [--addr ADDR]
                             exit 0 if the server at ADDR answers /healthz
@@ -100,6 +104,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return admin(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	case "flush":
 		return flushSpool(ctx, args[1:], getenv, stdout, stderr)
+	case "notifications":
+		return notificationsCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "notifier":
+		return notifierCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(args) > 1 {
 			return configErrorf("unexpected argument %q: herald version takes none", args[1])

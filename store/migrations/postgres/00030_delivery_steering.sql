@@ -19,8 +19,6 @@ CREATE TABLE notification_attempts (
     instance TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX notification_attempts_notification ON notification_attempts (notification, number);
--- Pruning takes the oldest rows first, in small batches.
-CREATE INDEX notification_attempts_started ON notification_attempts (started);
 
 CREATE TABLE notifier_delivery (
     notifier BIGINT PRIMARY KEY REFERENCES notifiers(id) ON DELETE CASCADE,

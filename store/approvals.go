@@ -76,7 +76,7 @@ func (s *Store) approvalTx(ctx context.Context, j *herald.Job, news []herald.New
 		if err := write(tx); err != nil || len(news) == 0 {
 			return err
 		}
-		if err := s.insertNotifications(ctx, tx, j, news, nil, nil); err != nil { // a paused notifier's are held when claimed
+		if err := s.insertNotifications(ctx, tx, j, news, nil); err != nil { // a paused notifier's are held when claimed
 			return err
 		}
 		return nil

@@ -98,7 +98,7 @@ func pastTense(verb string) string {
 	if verb == "cancel" {
 		return "canceled"
 	}
-	return verb + "ed"
+	return "retried"
 }
 
 // listNotifications prints one line per notification, newest first.

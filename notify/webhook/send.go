@@ -68,14 +68,14 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	answer := notify.ReadBody(resp)
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, body)}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 	case resp.StatusCode < 400:
 		// A redirect is not followed: replaying the body (job details,
 		// perhaps basic auth) to wherever a receiver points would hand them
 		// to a host the user never chose. As in AWX, an answer that is
 		// neither an error nor 2xx leaves the notification successful with
 		// nothing counted as sent.
-		return notify.Result{Answer: notify.HTTPAnswer(resp, body)}, nil
+		return notify.Result{Answer: notify.HTTPAnswer(resp, answer)}, nil
 	}
 	return notify.Result{}, notify.StatusError(errPrefix, resp, answer)
 }

@@ -138,12 +138,21 @@ func (e *env) waitStatus(status string, ids ...int64) {
 	}
 }
 
+// onEachDatabase runs test on SQLite and on PostgreSQL (where instances
+// share the state test reads).
+func onEachDatabase(t *testing.T, test func(t *testing.T, db string)) {
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); test(t, "") })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); test(t, heraldtest.PostgresURL(t)) })
+}
+
 func num(v any) int { f, _ := v.(float64); return int(f) }
 
-func TestAttemptLogRecordsWhatTheReceiverAnswered(t *testing.T) {
-	t.Parallel()
+func TestAttemptLogRecordsWhatTheReceiverAnswered(t *testing.T) { onEachDatabase(t, testAttemptLogRecordsWhatTheReceiverAnswered) }
+
+func testAttemptLogRecordsWhatTheReceiverAnswered(t *testing.T, db string) {
 	rc := newReceiver(t)
-	e := start(t, heraldtest.Options{})
+	e := start(t, heraldtest.Options{DatabaseURL: db})
 	hook := e.webhook("hook", rc, nil)
 	// The receiver repeats a secret of the notifier's and a URL with
 	// user-info, and writes more than a KiB.
@@ -204,13 +213,14 @@ func TestAttemptRetentionPrunesOldRows(t *testing.T) {
 	}
 }
 
-func TestBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T) {
-	t.Parallel()
+func TestBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T) { onEachDatabase(t, testBulkRetryAfterReceiverOutageDeliversEachOnce) }
+
+func testBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T, db string) {
 	rc := newReceiver(t)
 	rc.answer(http.StatusServiceUnavailable, "down", nil)
 	// Three attempts each, and the breaker out of the way: the receiver is
 	// down long enough for every notification to fail.
-	e := start(t, heraldtest.Options{Delivery: deliver.Config{Breaker: deliver.Breaker{Threshold: 1000, Cooldown: time.Second, MaxCooldown: time.Second}}})
+	e := start(t, heraldtest.Options{DatabaseURL: db, Delivery: deliver.Config{Breaker: deliver.Breaker{Threshold: 1000, Cooldown: time.Second, MaxCooldown: time.Second}}})
 	hook := e.webhook("hook", rc, nil)
 	var ids []int64
 	for range 10 {
@@ -244,10 +254,11 @@ func TestBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T) {
 	}
 }
 
-func TestCancelledNotificationIsNeverSent(t *testing.T) {
-	t.Parallel()
+func TestCancelledNotificationIsNeverSent(t *testing.T) { onEachDatabase(t, testCancelledNotificationIsNeverSent) }
+
+func testCancelledNotificationIsNeverSent(t *testing.T, db string) {
 	rc := newReceiver(t)
-	e := start(t, heraldtest.Options{})
+	e := start(t, heraldtest.Options{DatabaseURL: db})
 	hook := e.webhook("hook", rc, map[string]any{"enabled": false})
 	n := e.notify(hook)
 	note := e.notification(n)
@@ -278,10 +289,11 @@ func TestCancelledNotificationIsNeverSent(t *testing.T) {
 	e.waitStatus("successful", n)
 }
 
-func TestPauseHoldsAndResumeSends(t *testing.T) {
-	t.Parallel()
+func TestPauseHoldsAndResumeSends(t *testing.T) { onEachDatabase(t, testPauseHoldsAndResumeSends) }
+
+func testPauseHoldsAndResumeSends(t *testing.T, db string) {
 	rc := newReceiver(t)
-	e := start(t, heraldtest.Options{})
+	e := start(t, heraldtest.Options{DatabaseURL: db})
 	hook := e.webhook("hook", rc, nil)
 	nf := e.Must(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/notifiers/%d/", hook), map[string]any{"enabled": false})
 	if nf["enabled"] != false {
@@ -374,12 +386,13 @@ func TestRateLimitSpacesDeliveries(t *testing.T) {
 	}
 }
 
-func TestCircuitOpensProbesAndCloses(t *testing.T) {
-	t.Parallel()
+func TestCircuitOpensProbesAndCloses(t *testing.T) { onEachDatabase(t, testCircuitOpensProbesAndCloses) }
+
+func testCircuitOpensProbesAndCloses(t *testing.T, db string) {
 	rc := newReceiver(t)
 	rc.answer(http.StatusBadGateway, "bad gateway", nil)
 	cooldown := 2 * time.Second
-	e := start(t, heraldtest.Options{Delivery: deliver.Config{
+	e := start(t, heraldtest.Options{DatabaseURL: db, Delivery: deliver.Config{
 		Policy:  deliver.Policy{MaxAttempts: 100, Base: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxRetryAfter: time.Second},
 		Breaker: deliver.Breaker{Threshold: 5, Cooldown: cooldown, MaxCooldown: 4 * cooldown},
 	}})

@@ -33,6 +33,9 @@ type Notification struct {
 	LastAttemptAt     *time.Time `json:"last_attempt_at"`
 	// Delivered lists the destinations already reached, so a retry skips them.
 	Delivered []string `json:"-"`
+	// AttemptBase counts the attempts of the series before the last retry:
+	// the attempt log numbers this series' attempts on from it.
+	AttemptBase int `json:"-"`
 }
 
 // NewNotification is a notification to write, rendered and ready to send.

@@ -381,7 +381,7 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 	}
 	answer := notify.AnswerOf(res, err)
 	out.Log = &herald.Attempt{
-		Number: c.Attempts, Started: start.UTC(), Duration: took.Seconds(), Outcome: herald.OutcomeSuccessful,
+		Number: c.AttemptBase + c.Attempts, Started: start.UTC(), Duration: took.Seconds(), Outcome: herald.OutcomeSuccessful,
 		Response: redact(string(answer.Body), secrets), Destinations: res.Done, Instance: e.cfg.Owner,
 	}
 	if answer.Code != 0 {

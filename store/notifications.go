@@ -8,7 +8,7 @@ import (
 	"github.com/herald-notify/herald"
 )
 
-const notificationColumns = "id, notifier, notification_type, status, error, notifications_sent, recipients, subject, body, job_kind, job_id, event, attempts, next_attempt_at, last_attempt_at, delivered, created, modified"
+const notificationColumns = "id, notifier, notification_type, status, error, notifications_sent, recipients, subject, body, job_kind, job_id, event, attempts, next_attempt_at, last_attempt_at, delivered, created, modified, attempt_base"
 
 var notificationList = &listSpec{
 	from: "notifications",
@@ -30,7 +30,7 @@ func scanNotification(sc interface{ Scan(...any) error }, extra ...any) (*herald
 	var jobID, next, last sql.NullInt64
 	var created, modified int64
 	err := sc.Scan(append([]any{&n.ID, &n.Notifier, &n.NotificationType, &n.Status, &n.Error, &n.NotificationsSent, &n.Recipients,
-		&n.Subject, &n.Body, &kind, &jobID, &n.Trigger, &n.Attempts, &next, &last, &delivered, &created, &modified}, extra...)...)
+		&n.Subject, &n.Body, &kind, &jobID, &n.Trigger, &n.Attempts, &next, &last, &delivered, &created, &modified, &n.AttemptBase}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func (s *Store) steerWhere(ctx context.Context, tx querier, verb, where string, 
 	if verb == "retry" {
 		// lease_owner is cleared: an attempt still in flight for a canceled
 		// row no longer speaks for it.
-		res, err = tx.ExecContext(ctx, s.q(`UPDATE notifications SET status = 'pending', attempts = 0, error = `+errorFor("notifier")+`,
+		res, err = tx.ExecContext(ctx, s.q(`UPDATE notifications SET status = 'pending', attempt_base = attempt_base + attempts, attempts = 0, error = `+errorFor("notifier")+`,
 			next_attempt_at = NULL, lease_owner = NULL, due_at = `+s.dueFor("notifier")+`, modified = ?
 			WHERE status IN ('failed', 'canceled') AND `+where), append([]any{now, now}, args...)...)
 	} else {
@@ -216,8 +216,7 @@ func (s *Store) ListAttempts(ctx context.Context, notification int64, q herald.Q
 	return out, count, err
 }
 
-// insertAttempts logs attempts in one statement per chunk. An attempt's
-// number follows the last one logged for its notification.
+// insertAttempts logs attempts in one statement per chunk.
 func (s *Store) insertAttempts(ctx context.Context, tx querier, outcomes []Outcome) error {
 	const chunk = 64
 	var rows []string
@@ -239,8 +238,8 @@ func (s *Store) insertAttempts(ctx context.Context, tx querier, outcomes []Outco
 		if a.StatusCode != nil {
 			code = int64(*a.StatusCode)
 		}
-		rows = append(rows, "(?, (SELECT COALESCE(MAX(number), 0) + 1 FROM notification_attempts WHERE notification = ?), ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, o.ID, o.ID, micros(a.Started), a.Duration, a.Outcome, code, a.Error, a.Response, strings.Join(a.Destinations, "\n"), a.Instance)
+		rows = append(rows, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, o.ID, a.Number, micros(a.Started), a.Duration, a.Outcome, code, a.Error, a.Response, strings.Join(a.Destinations, "\n"), a.Instance)
 		if len(rows) == chunk {
 			if err := flush(); err != nil {
 				return err

@@ -5,9 +5,15 @@
 ALTER TABLE notifiers ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE notifiers ADD COLUMN rate_limit REAL;
 
+-- attempt_base counts the attempts of earlier series (before a retry), so
+-- that the log numbers attempts on from them.
+ALTER TABLE notifications ADD COLUMN attempt_base INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE notification_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    notification INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+    -- No foreign key: checking it cost every attempt a lookup; the rows
+    -- of a deleted notification go with the retention.
+    notification INTEGER NOT NULL,
     number INTEGER NOT NULL,
     started INTEGER NOT NULL,
     duration REAL NOT NULL,
@@ -33,5 +39,6 @@ CREATE TABLE notifier_delivery (
 -- +goose Down
 DROP TABLE notifier_delivery;
 DROP TABLE notification_attempts;
+ALTER TABLE notifications DROP COLUMN attempt_base;
 ALTER TABLE notifiers DROP COLUMN rate_limit;
 ALTER TABLE notifiers DROP COLUMN enabled;

@@ -148,7 +148,9 @@ func onEachDatabase(t *testing.T, test func(t *testing.T, db string)) {
 
 func num(v any) int { f, _ := v.(float64); return int(f) }
 
-func TestAttemptLogRecordsWhatTheReceiverAnswered(t *testing.T) { onEachDatabase(t, testAttemptLogRecordsWhatTheReceiverAnswered) }
+func TestAttemptLogRecordsWhatTheReceiverAnswered(t *testing.T) {
+	onEachDatabase(t, testAttemptLogRecordsWhatTheReceiverAnswered)
+}
 
 func testAttemptLogRecordsWhatTheReceiverAnswered(t *testing.T, db string) {
 	rc := newReceiver(t)
@@ -213,7 +215,9 @@ func TestAttemptRetentionPrunesOldRows(t *testing.T) {
 	}
 }
 
-func TestBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T) { onEachDatabase(t, testBulkRetryAfterReceiverOutageDeliversEachOnce) }
+func TestBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T) {
+	onEachDatabase(t, testBulkRetryAfterReceiverOutageDeliversEachOnce)
+}
 
 func testBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T, db string) {
 	rc := newReceiver(t)
@@ -254,7 +258,9 @@ func testBulkRetryAfterReceiverOutageDeliversEachOnce(t *testing.T, db string) {
 	}
 }
 
-func TestCancelledNotificationIsNeverSent(t *testing.T) { onEachDatabase(t, testCancelledNotificationIsNeverSent) }
+func TestCancelledNotificationIsNeverSent(t *testing.T) {
+	onEachDatabase(t, testCancelledNotificationIsNeverSent)
+}
 
 func testCancelledNotificationIsNeverSent(t *testing.T, db string) {
 	rc := newReceiver(t)
@@ -386,7 +392,9 @@ func TestRateLimitSpacesDeliveries(t *testing.T) {
 	}
 }
 
-func TestCircuitOpensProbesAndCloses(t *testing.T) { onEachDatabase(t, testCircuitOpensProbesAndCloses) }
+func TestCircuitOpensProbesAndCloses(t *testing.T) {
+	onEachDatabase(t, testCircuitOpensProbesAndCloses)
+}
 
 func testCircuitOpensProbesAndCloses(t *testing.T, db string) {
 	rc := newReceiver(t)

@@ -123,7 +123,9 @@ func New(cfg Config) *Engine {
 		buckets:     map[int64]*bucket{},
 		circuits:    map[int64]herald.DeliveryState{},
 	}
-	cfg.Store.SetCircuitRule(cfg.Breaker.step)
+	if cfg.Store != nil {
+		cfg.Store.SetCircuitRule(cfg.Breaker.step)
+	}
 	for name, spec := range cfg.Types {
 		e.senders[name] = spec.New(cfg.Env)
 	}

@@ -376,7 +376,7 @@ func (s *Store) Hold(ctx context.Context, owner string, rows []Held, limited map
 }
 
 func (s *Store) setRateLimited(ctx context.Context, tx querier, notifier int64, until time.Time) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO notifier_delivery (notifier, rate_limited_until) SELECT id, ? FROM notifiers WHERE id = ?
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO notifier_delivery (notifier, rate_limited_until) SELECT id, CAST(? AS BIGINT) FROM notifiers WHERE id = ?
 		ON CONFLICT (notifier) DO UPDATE SET rate_limited_until = excluded.rate_limited_until`), micros(until), notifier)
 	return err
 }
@@ -447,7 +447,7 @@ func (s *Store) stepCircuits(ctx context.Context, tx querier, outcomes []Outcome
 		return false, err
 	}
 	upsert := s.q(`INSERT INTO notifier_delivery (notifier, circuit, since, consecutive_failures, opened, open_until)
-		SELECT id, ?, ?, ?, ?, ? FROM notifiers WHERE id = ?
+		SELECT id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM notifiers WHERE id = ?
 		ON CONFLICT (notifier) DO UPDATE SET circuit = excluded.circuit, since = excluded.since,
 		consecutive_failures = excluded.consecutive_failures, opened = excluded.opened, open_until = excluded.open_until`)
 	if !failed && len(known) == 0 {

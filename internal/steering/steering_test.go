@@ -327,11 +327,12 @@ func testPauseHoldsAndResumeSends(t *testing.T, db string) {
 	}
 }
 
-func TestTooManyRequestsSlowsOnlyItsNotifier(t *testing.T) {
-	t.Parallel()
+func TestTooManyRequestsSlowsOnlyItsNotifier(t *testing.T) { onEachDatabase(t, testTooManyRequestsSlowsOnlyItsNotifier) }
+
+func testTooManyRequestsSlowsOnlyItsNotifier(t *testing.T, db string) {
 	stormed, calm := newReceiver(t), newReceiver(t)
 	stormed.answer(http.StatusTooManyRequests, `{"error": "slow down"}`, map[string]string{"Retry-After": "10"})
-	e := start(t, heraldtest.Options{Delivery: deliver.Config{Policy: deliver.Policy{MaxAttempts: 5, Base: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxRetryAfter: 30 * time.Second}}})
+	e := start(t, heraldtest.Options{DatabaseURL: db, Delivery: deliver.Config{Policy: deliver.Policy{MaxAttempts: 5, Base: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxRetryAfter: 30 * time.Second}}})
 	slow := e.webhook("stormed", stormed, nil)
 	fast := e.webhook("calm", calm, nil)
 	var held, sent []int64

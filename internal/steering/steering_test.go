@@ -327,7 +327,9 @@ func testPauseHoldsAndResumeSends(t *testing.T, db string) {
 	}
 }
 
-func TestTooManyRequestsSlowsOnlyItsNotifier(t *testing.T) { onEachDatabase(t, testTooManyRequestsSlowsOnlyItsNotifier) }
+func TestTooManyRequestsSlowsOnlyItsNotifier(t *testing.T) {
+	onEachDatabase(t, testTooManyRequestsSlowsOnlyItsNotifier)
+}
 
 func testTooManyRequestsSlowsOnlyItsNotifier(t *testing.T, db string) {
 	stormed, calm := newReceiver(t), newReceiver(t)

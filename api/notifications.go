@@ -9,7 +9,8 @@ import (
 )
 
 func (s *server) notificationJSON(r *http.Request, n *herald.Notification) map[string]any {
-	related := map[string]any{"notifier": objectURL("notifiers", n.Notifier)}
+	self := objectURL("notifications", n.ID)
+	related := map[string]any{"notifier": objectURL("notifiers", n.Notifier), "attempts": self + "attempts/", "retry": self + "retry/", "cancel": self + "cancel/"}
 	var job any
 	if n.JobKind != "" {
 		job = map[string]any{"kind": string(n.JobKind), "id": n.JobID}

@@ -145,7 +145,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	}
 	answer := notify.ReadBody(resp)
 	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
-		return notify.Result{Sent: 1}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 	}
 	return notify.Result{}, classify(prefix, resp, answer)
 }

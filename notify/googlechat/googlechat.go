@@ -121,7 +121,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	}
 	answer := notify.ReadBody(resp)
 	if resp.StatusCode == http.StatusOK {
-		return notify.Result{Sent: 1}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 	}
 	// 429 RESOURCE_EXHAUSTED (the space's write quota) and 5xx are
 	// retried; 400 INVALID_ARGUMENT, 401/403 PERMISSION_DENIED (a revoked

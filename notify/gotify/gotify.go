@@ -87,7 +87,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	}
 	answer := notify.ReadBody(resp)
 	if resp.StatusCode == http.StatusOK {
-		return notify.Result{Sent: 1}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 	}
 	// 400 (a field refused), 401 (no or unknown token), 403 (a client
 	// token, not an application's) need a person; 5xx is retried.

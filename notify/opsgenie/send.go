@@ -113,7 +113,7 @@ func (s *sender) post(ctx context.Context, c notify.Config, prefix, u string, pa
 	}
 	answer := notify.ReadBody(resp)
 	if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
-		return notify.Result{Sent: 1}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 	}
 	// 429 (the integration's rate limit) and 5xx are retried; 400 (bad
 	// JSON), 401 (a wrong or disabled key), 402, 403, 404 and 422 (a field

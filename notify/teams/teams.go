@@ -141,7 +141,7 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	answer := notify.ReadBody(resp)
 	// A Workflows trigger answers 202 Accepted: the flow run was started.
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return notify.Result{Sent: 1}, nil
+		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 	}
 	return notify.Result{}, notify.StatusError(prefix, resp, describe(answer))
 }

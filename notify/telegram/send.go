@@ -99,7 +99,7 @@ func (s *sender) sendOne(ctx context.Context, c notify.Config, chat, text string
 	if a.OK {
 		return nil
 	}
-	return classify(prefix, resp.StatusCode, a)
+	return notify.WithAnswer(classify(prefix, resp.StatusCode, a), notify.HTTPAnswer(resp, raw))
 }
 
 // classify maps an ok:false answer. error_code mirrors the HTTP status: 429

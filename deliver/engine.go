@@ -499,6 +499,9 @@ func configSecrets(cfg notify.Config) []string {
 	for k, v := range cfg {
 		switch v := v.(type) {
 		case string:
+			if !strings.Contains(v, "@") {
+				continue // no user-info: spare every attempt a parse
+			}
 			if u, err := url.Parse(v); err == nil && u.User != nil {
 				if p, ok := u.User.Password(); ok {
 					out = append(out, p)

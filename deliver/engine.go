@@ -382,9 +382,13 @@ func (e *Engine) attempt(ctx context.Context, c *store.Claimed, n *herald.Notifi
 		}
 	}
 	answer := notify.AnswerOf(res, err)
+	reached := res.Done
+	if len(reached) == 0 && res.Sent > 0 {
+		reached = []string{c.Recipients} // a type with one destination (a webhook's URL) names none
+	}
 	out.Log = &herald.Attempt{
 		Number: c.AttemptBase + c.Attempts, Started: start.UTC(), Duration: took.Seconds(), Outcome: herald.OutcomeSuccessful,
-		Response: redact(string(answer.Body), secrets), Destinations: res.Done, Instance: e.cfg.Owner,
+		Response: redact(string(answer.Body), secrets), Destinations: reached, Instance: e.cfg.Owner,
 	}
 	if answer.Code != 0 {
 		out.Log.StatusCode = &answer.Code

@@ -187,6 +187,9 @@ func testAttemptLogRecordsWhatTheReceiverAnswered(t *testing.T, db string) {
 		second["response"] != `{"accepted": true}` || second["error"] != "" || second["instance"] == "" {
 		t.Errorf("second attempt %v, want number 2, successful, 200 and the receiver's body", second)
 	}
+	if d := second["destinations"].([]any); len(d) != 1 || d[0] != rc.URL+"/hook" {
+		t.Errorf("second attempt reached %v, want the webhook's URL", d)
+	}
 	if _, err := time.Parse(time.RFC3339Nano, second["started"].(string)); err != nil {
 		t.Errorf("started %v: %v", second["started"], err)
 	}

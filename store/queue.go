@@ -275,18 +275,28 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 		return err
 	}
 	err := s.tx(ctx, func(tx querier) error {
-		update := s.q(`UPDATE notifications SET status = CASE WHEN status = 'canceled' THEN status ELSE ? END,
-			error = CASE WHEN status = 'canceled' THEN error ELSE ? END, notifications_sent = notifications_sent + ?, delivered = ?,
-			last_attempt_at = ?, next_attempt_at = CASE WHEN status = 'canceled' THEN NULL ELSE CAST(? AS BIGINT) END, due_at = ?, lease_owner = NULL, modified = ?
-			WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'canceled')`)
+		update := s.q(`UPDATE notifications SET status = ?, error = ?, notifications_sent = notifications_sent + ?, delivered = ?,
+			last_attempt_at = ?, next_attempt_at = ?, due_at = ?, lease_owner = NULL, modified = ?
+			WHERE id = ? AND lease_owner = ? AND status = 'pending'`)
+		// Only when the row was not pending: canceled while in flight, it
+		// keeps its status and records what the attempt reached.
+		canceled := s.q(`UPDATE notifications SET notifications_sent = notifications_sent + ?, delivered = ?, last_attempt_at = ?, lease_owner = NULL, modified = ?
+			WHERE id = ? AND lease_owner = ? AND status = 'canceled'`)
 		for _, o := range outcomes {
 			due := micros(o.At)
 			if o.RetryAt != nil {
 				due = micros(*o.RetryAt)
 			}
-			if _, err := tx.ExecContext(ctx, update, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"),
-				micros(o.At), nullMicros(o.RetryAt), due, micros(o.At), o.ID, o.Owner); err != nil {
+			delivered := strings.Join(o.Delivered, "\n")
+			res, err := tx.ExecContext(ctx, update, o.Status, o.Error, o.Sent, delivered,
+				micros(o.At), nullMicros(o.RetryAt), due, micros(o.At), o.ID, o.Owner)
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err == nil && n == 0 {
+				if _, err := tx.ExecContext(ctx, canceled, o.Sent, delivered, micros(o.At), micros(o.At), o.ID, o.Owner); err != nil {
+					return err
+				}
 			}
 		}
 		if err := s.insertAttempts(ctx, tx, outcomes); err != nil {

@@ -518,3 +518,35 @@ func TestSteeringPermissions(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelInFlightFinishesLoggedAndStaysCanceled(t *testing.T) {
+	t.Parallel()
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		io.WriteString(w, "took my time")
+	}))
+	t.Cleanup(rc.Close)
+	e := start(t, heraldtest.Options{})
+	hook := heraldtest.ID(e.Must(http.StatusCreated, "POST", "/api/v1/notifiers/", map[string]any{"name": "slow", "organization": e.org,
+		"notification_type": "webhook", "notification_configuration": map[string]any{"url": rc.URL}}))
+	n := e.notify(hook)
+	select {
+	case <-arrived:
+	case <-time.After(wait):
+		t.Fatal("the attempt never reached the receiver")
+	}
+	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/notifications/%d/cancel/", n), nil)
+	close(release)
+	var log []map[string]any
+	if !heraldtest.Eventually(t, wait, func() bool { log = e.attempts(n); return len(log) == 1 }) {
+		t.Fatalf("attempt log %v, want the attempt in flight logged", log)
+	}
+	if log[0]["outcome"] != "successful" || log[0]["response"] != "took my time" {
+		t.Errorf("attempt %v, want the receiver's answer", log[0])
+	}
+	if note := e.notification(n); note["status"] != "canceled" || num(note["notifications_sent"]) != 1 {
+		t.Errorf("notification %v, want still canceled, with what the attempt reached counted", note)
+	}
+}

@@ -18,7 +18,8 @@ import (
 type Taker interface {
 	// Reserve holds a place for one attempt to notifier, without waiting;
 	// false when there is none now.
-	Reserve(notifier int64) bool
+	// A paused notifier's are never reserved.
+	Reserve(notifier *herald.Notifier) bool
 	// Unreserve gives back a place that the write did not use (it failed).
 	Unreserve(notifier int64)
 	// Take starts the attempts reserved, once their rows are committed.
@@ -61,7 +62,7 @@ func (s *Store) reserve(news []herald.NewNotification, notifiers []*herald.Notif
 		h.notifiers[n.ID] = n
 	}
 	for i, n := range news {
-		if h.notifiers[n.Notifier] != nil && tk.t.Reserve(n.Notifier) {
+		if via := h.notifiers[n.Notifier]; via != nil && !via.Paused && tk.t.Reserve(via) {
 			h.reserved[i] = true
 			h.ids = append(h.ids, n.Notifier)
 		}

@@ -497,7 +497,7 @@ func safeSend(ctx context.Context, s notify.Sender, cfg notify.Config, msg notif
 }
 
 // configSecrets returns the secrets a configuration holds outside its
-// secret keys (API.md §4): header values, and passwords in URLs.
+// secret keys (docs/api.md §4): header values, and passwords in URLs.
 func configSecrets(cfg notify.Config) []string {
 	var out []string
 	for k, v := range cfg {

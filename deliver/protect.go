@@ -8,7 +8,7 @@ import (
 	"github.com/herald-notify/herald/store"
 )
 
-// Breaker is the circuit breaker each notifier has (API.md §6): after
+// Breaker is the circuit breaker each notifier has (docs/api.md §6): after
 // Threshold transient failures in a row the circuit opens for Cooldown,
 // doubled at each opening up to MaxCooldown; then one probe attempt goes
 // out, and its success closes the circuit.
@@ -18,7 +18,7 @@ type Breaker struct {
 	MaxCooldown time.Duration // 10m
 }
 
-// DefaultBreaker is API.md §6's.
+// DefaultBreaker is docs/api.md §6's.
 var DefaultBreaker = Breaker{Threshold: 5, Cooldown: 30 * time.Second, MaxCooldown: 10 * time.Minute}
 
 // step moves st on by one attempt's result; it is the store's CircuitRule.

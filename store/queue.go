@@ -264,30 +264,32 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 			}
 			args = append(args, o.ID, o.Owner, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"), micros(o.At), nullMicros(o.RetryAt), due)
 		}
-		_, err := s.lax.ExecContext(ctx, s.q(`UPDATE notifications n SET status = v.status, error = v.error, notifications_sent = n.notifications_sent + v.sent,
-			delivered = v.delivered, last_attempt_at = v.at, next_attempt_at = v.retry, due_at = v.due, lease_owner = NULL, modified = v.at
-			FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
-			WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'pending'`), args...)
-		err = s.wrote(err)
-		if err == nil {
-			// The attempt log, the circuit breakers and the rows canceled in
-			// flight: one transaction for the batch, after the results.
-			closed := false
-			err = s.tx(ctx, func(tx querier) error {
-				if _, err := tx.ExecContext(ctx, s.q(`UPDATE notifications n SET notifications_sent = n.notifications_sent + v.sent,
-					delivered = v.delivered, last_attempt_at = v.at, lease_owner = NULL, modified = v.at
-					FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
-					WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'canceled'`), args...); err != nil {
-					return err
-				}
-				if err := s.insertAttempts(ctx, tx, outcomes); err != nil {
-					return err
-				}
-				var err error
-				closed, err = s.stepCircuits(ctx, tx, outcomes, s.circuitRule, outcomes[len(outcomes)-1].At)
+		// The attempt log, the circuit breakers and the rows canceled in
+		// flight first, in one transaction for the batch: once a row's
+		// result is written, its attempt is in the log, and a crash
+		// between the two only logs an attempt whose row is tried again.
+		closed := false
+		err := s.tx(ctx, func(tx querier) error {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE notifications n SET notifications_sent = n.notifications_sent + v.sent,
+				delivered = v.delivered, last_attempt_at = v.at, lease_owner = NULL, modified = v.at
+				FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
+				WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'canceled'`), args...); err != nil {
 				return err
-			})
-			retried = retried || closed
+			}
+			if err := s.insertAttempts(ctx, tx, outcomes); err != nil {
+				return err
+			}
+			var err error
+			closed, err = s.stepCircuits(ctx, tx, outcomes, s.circuitRule, outcomes[len(outcomes)-1].At)
+			return err
+		})
+		retried = retried || closed
+		if err == nil {
+			_, err = s.lax.ExecContext(ctx, s.q(`UPDATE notifications n SET status = v.status, error = v.error, notifications_sent = n.notifications_sent + v.sent,
+				delivered = v.delivered, last_attempt_at = v.at, next_attempt_at = v.retry, due_at = v.due, lease_owner = NULL, modified = v.at
+				FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
+				WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'pending'`), args...)
+			err = s.wrote(err)
 		}
 		if err == nil && retried {
 			s.wake()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -195,23 +196,34 @@ func RequestError(prefix string, err error) error {
 // classified error under prefix; a redirect is not followed, so it is an
 // error too: nothing was posted.
 func PostJSON(ctx context.Context, client *http.Client, url, userAgent, prefix string, payload any) (*http.Response, []byte, error) {
+	resp, answer, err := SendJSON(ctx, client, url, userAgent, prefix, payload)
+	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+		err = StatusError(prefix, resp, answer)
+	}
+	return resp, answer, err
+}
+
+// SendJSON posts payload as JSON to url and returns the answer, whatever
+// its status, for the sender to judge. A transport failure is classified
+// under prefix, without the URL: webhook URLs carry their credentials.
+func SendJSON(ctx context.Context, client *http.Client, url, userAgent, prefix string, payload any) (*http.Response, []byte, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return nil, nil, Permanentf("%s: %w", prefix, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, Permanentf("%s: %w", prefix, err)
+		return nil, nil, Permanentf("%s: bad URL", prefix)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := client.Do(req)
 	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, nil, RequestError(prefix, err)
 	}
-	answer := ReadBody(resp)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, answer, StatusError(prefix, resp, answer)
-	}
-	return resp, answer, nil
+	return resp, ReadBody(resp), nil
 }

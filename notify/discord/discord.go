@@ -5,10 +5,8 @@
 package discord
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -124,26 +122,10 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 	q := u.Query()
 	q.Set("wait", "true") // 200 with the saved message, or an error; not a silent 204
 	u.RawQuery = q.Encode()
-	body, err := json.Marshal(Payload(c, m.Subject, notify.ParseFacts(m.Body)))
+	resp, answer, err := notify.SendJSON(ctx, s.client, u.String(), s.userAgent, prefix, Payload(c, m.Subject, notify.ParseFacts(m.Body)))
 	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: %w", prefix, err)
+		return notify.Result{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: bad webhook URL", prefix)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", s.userAgent)
-	resp, err := s.client.Do(req)
-	if err != nil {
-		// The webhook token is in the URL: keep it out of the error.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return notify.Result{}, notify.RequestError(prefix, err)
-	}
-	answer := notify.ReadBody(resp)
 	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
 		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil
 	}

@@ -6,10 +6,8 @@
 package teams
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -119,26 +117,10 @@ func envelope(card map[string]any) map[string]any {
 
 func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (notify.Result, error) {
 	const prefix = "teams"
-	body, err := json.Marshal(Message(m.Subject, notify.ParseFacts(m.Body), c.List("mention")))
+	resp, answer, err := notify.SendJSON(ctx, s.client, c.String("url"), s.userAgent, prefix, Message(m.Subject, notify.ParseFacts(m.Body), c.List("mention")))
 	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: %w", prefix, err)
+		return notify.Result{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.String("url"), bytes.NewReader(body))
-	if err != nil {
-		return notify.Result{}, notify.Permanentf("%s: bad webhook URL", prefix)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", s.userAgent)
-	resp, err := s.client.Do(req)
-	if err != nil {
-		// The URL carries the flow's signature (sig=...): keep it out of the error.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return notify.Result{}, notify.RequestError(prefix, err)
-	}
-	answer := notify.ReadBody(resp)
 	// A Workflows trigger answers 202 Accepted: the flow run was started.
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return notify.Result{Sent: 1, Answer: notify.HTTPAnswer(resp, answer)}, nil

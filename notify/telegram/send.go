@@ -1,14 +1,11 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -65,29 +62,14 @@ func (s *sender) Send(ctx context.Context, c notify.Config, m notify.Message) (n
 
 func (s *sender) sendOne(ctx context.Context, c notify.Config, chat, text string) error {
 	prefix := "telegram: chat " + chat
-	body, err := json.Marshal(request{
+	// The token is part of the path: SendJSON keeps the URL out of errors.
+	resp, raw, err := notify.SendJSON(ctx, s.client, s.base+"/bot"+c.String("bot_token")+"/sendMessage", s.userAgent, prefix, request{
 		ChatID: chat, MessageThreadID: c.Int("message_thread_id"), Text: text, ParseMode: "HTML",
 		DisableNotification: c.Bool("disable_notification"), LinkPreview: &linkPreview{IsDisabled: true},
 	})
 	if err != nil {
-		return notify.Permanentf("%s: %w", prefix, err)
+		return err
 	}
-	// The token is part of the path: never let it reach an error.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+"/bot"+c.String("bot_token")+"/sendMessage", bytes.NewReader(body))
-	if err != nil {
-		return notify.Permanentf("%s: bad API URL", prefix)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", s.userAgent)
-	resp, err := s.client.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return notify.RequestError(prefix, err)
-	}
-	raw := notify.ReadBody(resp)
 	var a answer
 	if json.Unmarshal(raw, &a) != nil {
 		if resp.StatusCode == http.StatusOK {

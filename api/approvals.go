@@ -20,21 +20,15 @@ func approvalJSON(ap *herald.Approval) map[string]any {
 	}
 }
 
-func (s *server) listApprovals(w http.ResponseWriter, r *http.Request) {
-	listHandler(s, s.svc.ListApprovals, func(r *http.Request, ap *herald.Approval) map[string]any { return approvalJSON(ap) })(w, r)
-}
+// renderApproval is approvalJSON as list and detail handlers take it.
+func renderApproval(_ *http.Request, ap *herald.Approval) map[string]any { return approvalJSON(ap) }
 
 func (s *server) getApproval(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	ap, err := s.svc.GetApproval(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, approvalJSON(ap))
+	getHandler(s, s.svc.GetApproval, renderApproval)(w, r)
+}
+
+func (s *server) listApprovals(w http.ResponseWriter, r *http.Request) {
+	listHandler(s, s.svc.ListApprovals, renderApproval)(w, r)
 }
 
 // createApproval handles POST workflow_jobs/N/approvals/ {"name", "description", "timeout"}.

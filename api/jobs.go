@@ -77,18 +77,7 @@ func (s *server) listJobs(kind herald.JobKind) http.HandlerFunc {
 }
 
 func (s *server) getJob(kind herald.JobKind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
-		j, err := s.svc.GetJob(r.Context(), kind, id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, s.jobJSON(r, j))
-	}
+	return getHandler(s, func(ctx context.Context, id int64) (*herald.Job, error) { return s.svc.GetJob(ctx, kind, id) }, s.jobJSON)
 }
 
 // launch starts a job from an object: launch/, update/, or POST ad_hoc_commands/.

@@ -110,3 +110,19 @@ func listHandler[T, R any](s *server, fetch func(ctx context.Context, q herald.Q
 		s.writePage(w, r, page, size, count, results)
 	}
 }
+
+// getHandler is the shape of every detail: the path's id, fetch, render.
+func getHandler[T, R any](s *server, fetch func(ctx context.Context, id int64) (T, error), render func(r *http.Request, item T) R) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		item, err := fetch(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, render(r, item))
+	}
+}

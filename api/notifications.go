@@ -60,14 +60,5 @@ func (s *server) jobNotifications(kind herald.JobKind) http.HandlerFunc {
 }
 
 func (s *server) getNotification(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	n, err := s.svc.GetNotification(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.notificationJSON(r, n))
+	getHandler(s, s.svc.GetNotification, s.notificationJSON)(w, r)
 }

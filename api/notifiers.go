@@ -81,16 +81,7 @@ func (s *server) listNotifiers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) getNotifier(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	n, err := s.svc.GetNotifier(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.notifierJSON(r, n))
+	getHandler(s, s.svc.GetNotifier, s.notifierJSON)(w, r)
 }
 
 // notifierInput reads a notifier's fields from a body; the application

@@ -60,18 +60,9 @@ func (s *server) listObjects(t *herald.ObjectType) http.HandlerFunc {
 }
 
 func (s *server) getObject(t *herald.ObjectType) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
-		rec, err := s.svc.GetObject(r.Context(), t, id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, s.objectJSON(r.Context(), t, rec))
-	}
+	return getHandler(s,
+		func(ctx context.Context, id int64) (herald.Record, error) { return s.svc.GetObject(ctx, t, id) },
+		func(r *http.Request, rec herald.Record) map[string]any { return s.objectJSON(r.Context(), t, rec) })
 }
 
 // objectValues checks a body against t's fields. partial (PATCH) allows missing required fields.

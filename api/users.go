@@ -23,6 +23,18 @@ func userJSON(u *herald.User) map[string]any {
 	}
 }
 
+// renderUser and renderRole are userJSON and roleJSON as list and detail handlers take them.
+func renderUser(_ *http.Request, u *herald.User) map[string]any  { return userJSON(u) }
+func renderRole(_ *http.Request, ro *herald.Role) map[string]any { return roleJSON(*ro) }
+
+func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
+	getHandler(s, s.svc.GetUser, renderUser)(w, r)
+}
+
+func (s *server) getRole(w http.ResponseWriter, r *http.Request) {
+	getHandler(s, s.svc.GetRole, renderRole)(w, r)
+}
+
 // userInput reads a user's fields from a body.
 func userInput(fields map[string]json.RawMessage, create bool) (app.UserInput, error) {
 	fe := fieldErrors{}
@@ -53,7 +65,7 @@ func userInput(fields map[string]json.RawMessage, create bool) (app.UserInput, e
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
-	listHandler(s, s.svc.ListUsers, func(r *http.Request, u *herald.User) map[string]any { return userJSON(u) })(w, r)
+	listHandler(s, s.svc.ListUsers, renderUser)(w, r)
 }
 
 // me answers the caller, in a list of one, as AWX does.
@@ -64,19 +76,6 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": 1, "next": nil, "previous": nil, "results": []any{userJSON(u)}})
-}
-
-func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	u, err := s.svc.GetUser(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, userJSON(u))
 }
 
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
@@ -170,19 +169,6 @@ func (s *server) teamRoles(w http.ResponseWriter, r *http.Request) {
 		roles, err := s.svc.TeamRoles(r.Context(), id)
 		s.writeRoles(w, r, roles, err)
 	}
-}
-
-func (s *server) getRole(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	ro, err := s.svc.GetRole(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, roleJSON(*ro))
 }
 
 // grant handles POST roles/N/users/ and roles/N/teams/ {"id": K} (and "disassociate").

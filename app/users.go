@@ -133,7 +133,7 @@ func (a *App) applyUser(ac *access, u *herald.User, in UserInput, fe map[string]
 		if u.ID != 0 && *in.Username != u.Username && !ac.super() {
 			return forbidden
 		}
-		if *in.Username == "" || len(*in.Username) > 150 || hasControl(*in.Username) {
+		if *in.Username == "" || len(*in.Username) > 150 || herald.ControlCharProblem(*in.Username) != "" {
 			fe["username"] = append(fe["username"], "Enter a valid username of at most 150 characters.")
 		}
 		u.Username = *in.Username
@@ -305,14 +305,4 @@ func (a *App) DeleteToken(ctx context.Context, id int64) error {
 		return notFound
 	}
 	return a.store.DeleteToken(ctx, id)
-}
-
-// hasControl reports control characters, which would garble logs and messages.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // querier is what a query runs on: the read pool, a transaction or the writer.
@@ -95,6 +96,12 @@ func (c cached) QueryRowContext(ctx context.Context, query string, args ...any) 
 type writer struct {
 	conn *sql.Conn
 	q    cached
+	// checkpoint.go
+	walPath   string
+	committed chan struct{} // a commit since the last checkpoint
+	walLong   chan struct{} // the WAL has grown past walLimit
+	copied    atomic.Bool   // a background checkpoint ran: settle it
+	settled   chan struct{} // settle ran
 
 	mu      sync.Mutex
 	queue   []*writeOp
@@ -112,12 +119,17 @@ type writeOp struct {
 // maxGroup bounds how many operations share one commit.
 const maxGroup = 64
 
-func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
+func newWriter(ctx context.Context, db *sql.DB, walPath string) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &writer{conn: conn, q: cached{direct: conn, cache: newStmtCache(conn.PrepareContext)}}, nil
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &writer{conn: conn, q: cached{direct: conn, cache: newStmtCache(conn.PrepareContext)},
+		walPath: walPath, committed: make(chan struct{}, 1), walLong: make(chan struct{}, 1), settled: make(chan struct{}, 1)}, nil
 }
 
 func (w *writer) close() {
@@ -138,6 +150,7 @@ func (w *writer) do(op *writeOp) error {
 	w.leading = true
 	w.mu.Unlock()
 	w.commit(w.take())
+	w.settle()
 	// Whoever queued meanwhile is served by a background leader, so that
 	// this caller is not kept committing for others under sustained load.
 	w.mu.Lock()
@@ -177,6 +190,7 @@ func (w *writer) drain() {
 			continue
 		}
 		w.commit(group)
+		w.settle()
 	}
 }
 
@@ -208,6 +222,8 @@ func (w *writer) commit(group []*writeOp) {
 					results[i] = fmt.Errorf("commit: %w", err)
 				}
 			}
+		} else {
+			w.signalCommit()
 		}
 	}
 	for i, op := range group {

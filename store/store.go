@@ -36,6 +36,10 @@ const (
 	Postgres = "postgres"
 )
 
+// busyTimeout is how long, in milliseconds, a SQLite connection waits for a
+// lock another holds.
+const busyTimeout = "10000"
+
 // Store is Herald's database. Safe for concurrent use.
 type Store struct {
 	dialect string
@@ -64,6 +68,9 @@ type Store struct {
 	announcing chan struct{} // PostgreSQL: commits to announce (listen.go)
 
 	cannotWrite atomic.Bool // the last write failed for want of space or I/O
+
+	stopCheckpoints context.CancelFunc // SQLite: ends the checkpoints (checkpoint.go)
+	checkpointsDone chan struct{}
 }
 
 // Open connects to the database named by url ("sqlite:path", "sqlite:///abs",
@@ -83,7 +90,7 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		if err := restrictFiles(path); err != nil {
 			return nil, err
 		}
-		dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		dsn := "file:" + path + "?_pragma=busy_timeout(" + busyTimeout + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		s.dialect, s.dsn = SQLite, dsn
 		if s.db, err = sql.Open("sqlite", dsn); err != nil {
 			return nil, err
@@ -126,12 +133,16 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 	}
 	s.r = s.rdb
 	if s.dialect == SQLite {
-		w, err := newWriter(ctx, s.db)
+		path, _ := SQLitePath(dbURL)
+		w, err := newWriter(ctx, s.db, path+"-wal")
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
 		s.w, s.r = w, cached{direct: s.rdb, cache: newStmtCache(s.rdb.PrepareContext)}
+		cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopCheckpoints, s.checkpointsDone = stop, make(chan struct{})
+		go func() { defer close(s.checkpointsDone); s.checkpoints(cctx) }()
 	}
 	if s.dialect == Postgres {
 		lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -239,6 +250,10 @@ func (s *Store) Close() error {
 	if s.stopListen != nil {
 		s.stopListen()
 		<-s.listenDone
+	}
+	if s.stopCheckpoints != nil {
+		s.stopCheckpoints()
+		<-s.checkpointsDone
 	}
 	if s.w != nil {
 		s.w.close()

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -76,11 +75,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(stderr, c.logFormat, c.logLevel)
-	if getenv("GOGC") == "" {
-		// The live heap is small (tens of MiB) and the work allocation-heavy:
-		// collecting at twice the live heap instead of once cut a fifth of
-		// the CPU per notification under heraldbench for ~30 MiB more peak RSS.
-		debug.SetGCPercent(200)
+	if getenv("GOGC") == "" { // else the operator's choice stands
+		gcCtx, stopGC := context.WithCancel(ctx)
+		defer stopGC()
+		go tuneGC(gcCtx)
 	}
 	db, err := c.databasePlan()
 	if err != nil {

@@ -266,6 +266,16 @@ func (w *writer) apply(op *writeOp) (err error) {
 	return op.fn(w.q)
 }
 
+// stmt runs fn, a single statement (atomic by itself), as a write. On
+// PostgreSQL it runs outside a transaction: one round trip instead of
+// BEGIN, the statement and COMMIT, each waiting on the other side.
+func (s *Store) stmt(ctx context.Context, fn func(q querier) error) error {
+	if s.w == nil {
+		return s.wrote(fn(s.db))
+	}
+	return s.tx(ctx, fn)
+}
+
 // tx runs fn in a write transaction: its writes are committed together or
 // not at all, and tx returns once they are durable in the database.
 func (s *Store) tx(ctx context.Context, fn func(tx querier) error) error {

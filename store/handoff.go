@@ -95,58 +95,83 @@ func (h *handoff) take() {
 // on bound arguments.
 const insertRows = 500
 
-// insertNotifications writes a job event's notifications: those reserved in
-// h leased to the Taker (the lease is their first attempt, as a claim's is),
-// the rest pending and due now. One INSERT writes them all: a statement per
-// row cost a round trip per notification inside the transaction.
-func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification, h *handoff) error {
+// notificationInsertColumns are the columns notificationRows gives, in order.
+const notificationInsertColumns = "notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified, lease_owner, attempts"
+
+// notificationRows is the VALUES list of a job event's notifications: those
+// reserved in h leased to the Taker (the lease is their first attempt, as a
+// claim's is), the rest pending and due now. taken holds the reserved ones
+// by notifier (an event fires each notifier once: see repeats), for
+// scanInserted to hand over. typed casts each value, for a VALUES list
+// outside an INSERT (PostgreSQL).
+func (s *Store) notificationRows(j *herald.Job, news []herald.NewNotification, h *handoff, typed bool) (values string, args []any, taken map[int64]*Claimed) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	at := micros(now)
+	row := "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	if typed {
+		row = "(?::bigint, ?::text, 'pending', ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint)"
+	}
+	var b strings.Builder
+	args = make([]any, 0, 13*len(news))
+	taken = map[int64]*Claimed{}
+	for i, n := range news {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+		var owner any
+		due, attempts := at, 0
+		if h != nil && h.reserved[i] {
+			owner, due, attempts = h.owner, micros(now.Add(h.lease)), 1
+			taken[n.Notifier] = &Claimed{Notification: &herald.Notification{
+				Object:   herald.Object{Created: now, Modified: now},
+				Notifier: n.Notifier, NotificationType: n.Type, Status: herald.NotificationPending, Recipients: n.Recipients,
+				Subject: n.Subject, Body: n.Body, JobKind: j.Kind, JobID: j.ID, Trigger: n.Trigger, Attempts: 1,
+			}, Via: h.notifiers[n.Notifier], JobStarted: j.Started, JobFinished: j.Finished}
+		}
+		args = append(args, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger, due, at, at, owner, attempts)
+	}
+	return b.String(), args, taken
+}
+
+// scanInserted reads one row of "RETURNING id, notifier, lease_owner IS NOT
+// NULL" and keeps it for the hand-over when it was reserved.
+func (h *handoff) scanInserted(rows *sql.Rows, taken map[int64]*Claimed) error {
+	var id, notifier int64
+	var leased bool
+	if err := rows.Scan(&id, &notifier, &leased); err != nil {
+		return err
+	}
+	if c := taken[notifier]; leased && c != nil {
+		c.ID = id
+		h.claimed = append(h.claimed, c)
+	}
+	return nil
+}
+
+// insertNotifications writes a job event's notifications (notificationRows)
+// in one INSERT per insertRows: a statement per row cost a round trip per
+// notification inside the transaction.
+func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification, h *handoff) error {
 	if h != nil && repeats(news, h.reserved) {
-		return s.insertEach(ctx, tx, j, news, h, now)
+		return s.insertEach(ctx, tx, j, news, h, s.now().UTC().Truncate(time.Microsecond))
 	}
 	for lo := 0; lo < len(news); lo += insertRows {
 		hi := min(lo+insertRows, len(news))
-		var b strings.Builder
-		b.WriteString(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified, lease_owner, attempts) VALUES `)
-		args := make([]any, 0, 13*(hi-lo))
-		taken := map[int64]*Claimed{} // by notifier: repeats went to insertEach
-		for i := lo; i < hi; i++ {
-			n := news[i]
-			if i > lo {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			var owner any
-			due, attempts := at, 0
-			if h != nil && h.reserved[i] {
-				owner, due, attempts = h.owner, micros(now.Add(h.lease)), 1
-				taken[n.Notifier] = &Claimed{Notification: &herald.Notification{
-					Object:   herald.Object{Created: now, Modified: now},
-					Notifier: n.Notifier, NotificationType: n.Type, Status: herald.NotificationPending, Recipients: n.Recipients,
-					Subject: n.Subject, Body: n.Body, JobKind: j.Kind, JobID: j.ID, Trigger: n.Trigger, Attempts: 1,
-				}, Via: h.notifiers[n.Notifier], JobStarted: j.Started, JobFinished: j.Finished}
-			}
-			args = append(args, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger, due, at, at, owner, attempts)
+		var part *handoff
+		if h != nil {
+			part = &handoff{taking: h.taking, reserved: h.reserved[lo:hi], notifiers: h.notifiers}
 		}
+		values, args, taken := s.notificationRows(j, news[lo:hi], part, false)
+		insert := "INSERT INTO notifications (" + notificationInsertColumns + ") VALUES " + values
 		if len(taken) == 0 {
-			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(insert), args...); err != nil {
 				return err
 			}
 			continue
 		}
-		b.WriteString(" RETURNING id, notifier, lease_owner IS NOT NULL")
-		err := scanRows(ctx, tx, s.q(b.String()), args, func(rows *sql.Rows) error {
-			var id, notifier int64
-			var leased bool
-			if err := rows.Scan(&id, &notifier, &leased); err != nil {
-				return err
-			}
-			if c := taken[notifier]; leased && c != nil {
-				c.ID = id
-				h.claimed = append(h.claimed, c)
-			}
-			return nil
+		err := scanRows(ctx, tx, s.q(insert+" RETURNING id, notifier, lease_owner IS NOT NULL"), args, func(rows *sql.Rows) error {
+			return h.scanInserted(rows, taken)
 		})
 		if err != nil {
 			return err

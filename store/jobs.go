@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/herald-notify/herald"
@@ -253,12 +254,23 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 	if r.Kind == herald.KindAdHocCommand {
 		name = r.ModuleName
 	}
-	var id int64
-	err = s.tx(ctx, func(tx querier) error {
+	extra := r.ExtraVars
+	if extra == "" {
+		extra = "{}"
+	}
+	insert := func(q querier, key any) (err error) {
 		now := s.nowMicros()
-		var key any
-		if r.IdempotencyKey != "" {
-			key = r.IdempotencyKey
+		job, err = scanJob(q.QueryRowContext(ctx, s.q(`INSERT INTO jobs (kind, name, status, template, organization, created_by, extra_vars, job_limit, module_name, module_args, idempotency_key, created, modified)
+			VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns),
+			string(r.Kind), name, r.Template, org, r.CreatedBy, extra, r.Limit, r.ModuleName, r.ModuleArgs, key, now, now))
+		created = err == nil
+		return err
+	}
+	var id int64
+	if r.IdempotencyKey == "" {
+		err = s.stmt(ctx, func(q querier) error { return insert(q, nil) })
+	} else {
+		err = s.tx(ctx, func(tx querier) error {
 			earlier, expired, err := s.earlierLaunch(ctx, tx, r)
 			switch {
 			case err != nil:
@@ -271,18 +283,9 @@ func (s *Store) Launch(ctx context.Context, r herald.LaunchRequest) (job *herald
 					return err
 				}
 			}
-		}
-		extra := r.ExtraVars
-		if extra == "" {
-			extra = "{}"
-		}
-		created = true
-		var err error
-		job, err = scanJob(tx.QueryRowContext(ctx, s.q(`INSERT INTO jobs (kind, name, status, template, organization, created_by, extra_vars, job_limit, module_name, module_args, idempotency_key, created, modified)
-			VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns),
-			string(r.Kind), name, r.Template, org, r.CreatedBy, extra, r.Limit, r.ModuleName, r.ModuleArgs, key, now, now))
-		return err
-	})
+			return insert(tx, r.IdempotencyKey)
+		})
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -319,46 +322,92 @@ func (s *Store) Fires(ctx context.Context, j *herald.Job, gen int64, trigger her
 // job changed since, nothing is written and the error is herald.ErrStale,
 // for the caller to read it again and decide anew.
 func (s *Store) SaveReport(ctx context.Context, j *herald.Job, readModified time.Time, news []herald.NewNotification, notifiers []*herald.Notifier) error {
-	var h *handoff
-	err := s.tx(ctx, func(tx querier) error {
-		j.Modified = readModified
-		saved, err := s.saveJob(ctx, tx, j)
-		if err != nil {
+	j.Modified = readModified
+	if len(news) == 0 { // the job alone: one statement
+		return s.stmt(ctx, func(q querier) error {
+			saved, err := s.saveJob(ctx, q, j)
+			if err == nil && !saved {
+				err = herald.ErrStale
+			}
 			return err
-		}
-		if !saved {
-			return herald.ErrStale
-		}
-		if len(news) == 0 {
-			return nil
-		}
-		h = s.reserve(news, notifiers)
-		if err := s.insertNotifications(ctx, tx, j, news, h); err != nil {
-			h.cancel()
-			return err
-		}
-		if err := s.holdPaused(ctx, tx, j, news, notifiers); err != nil {
-			h.cancel()
-			return err
-		}
-		return nil
-	})
+		})
+	}
+	h := s.reserve(news, notifiers)
+	var err error
+	if s.dialect == Postgres && len(news) <= insertRows && !anyPaused(notifiers) && (h == nil || !repeats(news, h.reserved)) {
+		err = s.wrote(s.saveReportAtOnce(ctx, j, news, h))
+	} else {
+		err = s.tx(ctx, func(tx querier) error {
+			saved, err := s.saveJob(ctx, tx, j)
+			if err != nil {
+				return err
+			}
+			if !saved {
+				return herald.ErrStale
+			}
+			if err := s.insertNotifications(ctx, tx, j, news, h); err != nil {
+				return err
+			}
+			return s.holdPaused(ctx, tx, j, news, notifiers)
+		})
+	}
 	if err != nil {
 		h.cancel()
 		return err
 	}
 	h.take()
-	if len(news) > 0 && (h == nil || h.pending() > 0) { // else all taken: nothing for claims
+	if h == nil || h.pending() > 0 { // else all taken: nothing for claims
 		s.wake()
 		s.announce() // other instances wake after the commit
 	}
 	return nil
 }
 
+// saveReportAtOnce is SaveReport on PostgreSQL in one statement, committed
+// by itself: the job's update and its notifications' insert, which inserts
+// nothing when the update found the job changed. A status change costs one
+// round trip instead of four (BEGIN, UPDATE, INSERT, COMMIT), and the
+// backend does not sit in a transaction waiting for Herald between them.
+func (s *Store) saveReportAtOnce(ctx context.Context, j *herald.Job, news []herald.NewNotification, h *handoff) error {
+	update, args := s.jobUpdate(j)
+	values, vargs, taken := s.notificationRows(j, news, h, true)
+	inserted := 0
+	err := scanRows(ctx, s.db, s.q(`WITH saved AS (`+update+` RETURNING id)
+		INSERT INTO notifications (`+notificationInsertColumns+`)
+		SELECT * FROM (VALUES `+values+`) AS v WHERE EXISTS (SELECT FROM saved)
+		RETURNING id, notifier, lease_owner IS NOT NULL`), append(args, vargs...), func(rows *sql.Rows) error {
+		inserted++
+		return h.scanInserted(rows, taken)
+	})
+	if err == nil && inserted == 0 {
+		err = herald.ErrStale
+	}
+	return err
+}
+
+// anyPaused reports whether a notifier is paused: its fresh rows are then
+// held, by a statement of their own.
+func anyPaused(notifiers []*herald.Notifier) bool {
+	return slices.ContainsFunc(notifiers, func(n *herald.Notifier) bool { return n.Paused })
+}
+
 // saveJob writes j unless the stored row changed since j was read (its
-// modified time differs): saved reports which. Modified times only grow, by
-// at least a microsecond a save, so that the check cannot miss a change.
-func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) (saved bool, err error) {
+// modified time differs): saved reports which.
+func (s *Store) saveJob(ctx context.Context, q querier, j *herald.Job) (saved bool, err error) {
+	update, args := s.jobUpdate(j)
+	res, err := q.ExecContext(ctx, s.q(update), args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// jobUpdate is the UPDATE that saves j if its row is as read (modified at
+// j.Modified), and sets j.Modified to the time it writes. Modified times
+// only grow, by at least a microsecond a save, so that the check cannot
+// miss a change.
+func (s *Store) jobUpdate(j *herald.Job) (string, []any) {
 	var counts, hosts, failures any
 	if j.HostStatusCounts != nil {
 		b, _ := json.Marshal(j.HostStatusCounts)
@@ -374,12 +423,7 @@ func (s *Store) saveJob(ctx context.Context, tx querier, j *herald.Job) (saved b
 	}
 	read := micros(j.Modified)
 	j.Modified = fromMicros(max(s.nowMicros(), read+1))
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET status = ?, failed = ?, started = ?, finished = ?, result_traceback = ?, job_explanation = ?,
-		host_status_counts = ?, hosts = ?, failures = ?, modified = ? WHERE id = ? AND modified = ?`),
-		j.Status, b2i(j.Failed), nullMicros(j.Started), nullMicros(j.Finished), j.ResultTraceback, j.JobExplanation, counts, hosts, failures, micros(j.Modified), j.ID, read)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return `UPDATE jobs SET status = ?, failed = ?, started = ?, finished = ?, result_traceback = ?, job_explanation = ?,
+		host_status_counts = ?, hosts = ?, failures = ?, modified = ? WHERE id = ? AND modified = ?`,
+		[]any{j.Status, b2i(j.Failed), nullMicros(j.Started), nullMicros(j.Finished), j.ResultTraceback, j.JobExplanation, counts, hosts, failures, micros(j.Modified), j.ID, read}
 }

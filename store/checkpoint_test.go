@@ -63,7 +63,9 @@ func TestWALStartsOverUnderSustainedWrites(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("wrote %d MiB, WAL peaked at %d MiB", written.Load()>>20, peak.Load()>>20)
-	if peak.Load() > written.Load()/2 {
+	// Each row takes a page or more of WAL (the row, the index, the frame
+	// headers): a WAL that never started over is larger than what was written.
+	if peak.Load() > written.Load() {
 		t.Errorf("the WAL grew to %d MiB of %d MiB written: it never started over", peak.Load()>>20, written.Load()>>20)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,10 +38,10 @@ func runLoad(ctx context.Context, o options, srv *server, clients []*api, sk *si
 	// The feed offers job numbers, at --offered-rate when set.
 	feed := make(chan int, o.clients)
 	var pg *pgCPU
-	if o.pgURL != "" {
+	if pgURL := cmp.Or(srv.pgURL, o.pgURL); pgURL != "" {
 		var err error
-		if pg, err = startPGCPU(ctx, o.pgURL); err != nil {
-			return fmt.Errorf("--pg-url: %w", err)
+		if pg, err = startPGCPU(ctx, pgURL); err != nil {
+			return fmt.Errorf("PostgreSQL CPU: %w", err)
 		}
 		defer pg.close()
 	}
@@ -145,11 +147,11 @@ func runLoad(ctx context.Context, o options, srv *server, clients []*api, sk *si
 		percentile(lat, 50).Round(time.Microsecond), percentile(lat, 95).Round(time.Microsecond),
 		percentile(lat, 99).Round(time.Microsecond), percentile(lat, 100).Round(time.Microsecond), early)
 	if rss, peak, ok := srv.memory(); ok {
-		fmt.Printf("server memory: RSS %.1f MiB now, peak (VmHWM) %.1f MiB\n", rss, peak)
+		fmt.Printf("server memory%s: RSS %.1f MiB now, peak (VmHWM) %.1f MiB\n", srv.sumNote(), rss, peak)
 	}
 	if cpuOK && delivered > 0 {
 		used := cpu1 - cpu0
-		fmt.Printf("server CPU: %s over %s (%.0f%% of one core), %s per notification\n", used.Round(10*time.Millisecond),
+		fmt.Printf("server CPU%s: %s over %s (%.0f%% of one core), %s per notification\n", srv.cpuNote(), used.Round(10*time.Millisecond),
 			span.Round(time.Millisecond), 100*used.Seconds()/span.Seconds(), (used / time.Duration(delivered)).Round(time.Microsecond))
 		if pg != nil {
 			if pgUsed, err := pg.used(ctx); err == nil {
@@ -223,4 +225,27 @@ func plainLoop(ctx context.Context, sk *sink, c, n int) (yardstick, error) {
 		y.cpu = (cpu1 - cpu0) / time.Duration(posts)
 	}
 	return y, nil
+}
+
+// sumNote says when a figure is summed over several instances we started.
+func (s *server) sumNote() string {
+	if s.pid == 0 || len(s.pids) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (sum over %d instances)", len(s.pids))
+}
+
+// cpuNote says over how many instances server CPU sums, and their limit.
+func (s *server) cpuNote() string {
+	var notes []string
+	if len(s.pids) > 1 {
+		notes = append(notes, fmt.Sprintf("sum over %d instances", len(s.pids)))
+	}
+	if s.cpuLimit > 0 {
+		notes = append(notes, fmt.Sprintf("each instance limited to %g cores", s.cpuLimit))
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, ", ") + ")"
 }

@@ -11,6 +11,10 @@
 // --backlog K writes K pending notifications for the sink at once and times
 // the delivery engine draining them, with no API request in the way.
 //
+// --postgres URL creates a fresh database on that PostgreSQL server and
+// runs --instances N herald serve on it (each in a cgroup limited to
+// --instance-cpu cores when given), and drops the database at the end.
+//
 // Every phase is bounded: the run stops by itself.
 package main
 
@@ -26,7 +30,9 @@ import (
 
 type options struct {
 	herald, url, username, password, dataDir string
-	serverPIDs, pgURL                        string
+	serverPIDs, pgURL, postgres              string
+	instances                                int
+	instanceCPU                              float64
 	serveArgs                                stringList
 	templates, notifiers, jobs, clients      int
 	skipRunning                              bool
@@ -54,6 +60,9 @@ func main() {
 	flag.StringVar(&o.url, "url", "", "URL of a running Herald instead of starting one; several, comma-separated, split the clients between them (one database)")
 	flag.StringVar(&o.serverPIDs, "server-pid", "", "with --url: comma-separated process ids of the instances, whose CPU is then reported")
 	flag.StringVar(&o.pgURL, "pg-url", "", "PostgreSQL URL of the instances' database: report the CPU of its backends and the WAL writer as well")
+	flag.StringVar(&o.postgres, "postgres", "", "with --herald: URL of a PostgreSQL server on which to create a fresh database for the instances (reporting its CPU as --pg-url does), dropped at the end")
+	flag.IntVar(&o.instances, "instances", 1, "with --herald and --postgres: how many `herald serve` to start on the one database (the clients split between them)")
+	flag.Float64Var(&o.instanceCPU, "instance-cpu", 0, "with --herald: limit each started instance to this many cores, in a cgroup of its own (Linux, needs write access to /sys/fs/cgroup)")
 	flag.StringVar(&o.username, "username", "admin", "with --url: a superuser's name")
 	flag.StringVar(&o.password, "password", os.Getenv("HERALD_PASSWORD"), "with --url: its password (default $HERALD_PASSWORD)")
 	flag.StringVar(&o.dataDir, "data-dir", "", "data directory of the started server (default: a new temporary one, removed after)")
@@ -98,8 +107,18 @@ func (o *options) check() error {
 		return fmt.Errorf("--templates, --notifiers, --jobs and --clients must be positive")
 	case o.pending > 0 && o.backlog > 0:
 		return fmt.Errorf("give --pending or --backlog, not both")
-	case (o.pending > 0 || o.backlog > 0) && o.url != "":
-		return fmt.Errorf("--pending and --backlog write into the server's SQLite file: start the server (--herald or --in-process)")
+	case (o.pending > 0 || o.backlog > 0) && (o.url != "" || o.postgres != ""):
+		return fmt.Errorf("--pending and --backlog write into the server's SQLite file: start the server on SQLite (--herald or --in-process, without --postgres)")
+	case o.herald == "" && (o.postgres != "" || o.instances != 1 || o.instanceCPU != 0):
+		return fmt.Errorf("--postgres, --instances and --instance-cpu are for the servers heraldbench starts: use them with --herald")
+	case o.instances < 1:
+		return fmt.Errorf("--instances must be positive")
+	case o.instances > 1 && o.postgres == "":
+		return fmt.Errorf("--instances > 1 needs --postgres: SQLite serves one instance")
+	case o.postgres != "" && o.pgURL != "":
+		return fmt.Errorf("--postgres reports its fresh database's CPU itself: drop --pg-url")
+	case o.instanceCPU < 0 || (o.instanceCPU > 0 && o.instanceCPU < 0.01):
+		return fmt.Errorf("--instance-cpu must be at least 0.01 cores (or 0 for no limit)")
 	case o.url != "" && o.password == "":
 		return fmt.Errorf("--url needs --password (or HERALD_PASSWORD)")
 	case o.cpuProfile != "" && !o.inProcess:

@@ -56,7 +56,11 @@ func run(ctx context.Context, o options) error {
 		}
 		clients = append(clients, b)
 	}
-	fmt.Printf("herald %s (pid %d), sink %s\n", strings.Join(append([]string{srv.url}, srv.urls[min(1, len(srv.urls)):]...), ","), srv.pid, sk.url)
+	pids := fmt.Sprint(srv.pid)
+	if len(srv.pids) > 0 {
+		pids = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(srv.pids)), ","), "[]")
+	}
+	fmt.Printf("herald %s (pid %s), sink %s\n", strings.Join(append([]string{srv.url}, srv.urls[min(1, len(srv.urls)):]...), ","), pids, sk.url)
 	switch {
 	case o.pending > 0:
 		return runPending(ctx, o, srv, a, sk)

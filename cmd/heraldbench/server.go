@@ -25,8 +25,10 @@ type server struct {
 	url      string   // the first instance's
 	urls     []string // every instance's (--url A,B): clients split between them
 	pid      int      // 0: not ours (--url), so no memory figures
-	pids     []int    // --server-pid: whose CPU counts as the server's
-	dbPath   string   // its SQLite file when we started it
+	pids     []int    // --server-pid, or the instances we started: whose CPU counts as the server's
+	dbPath   string   // its SQLite file when we started it on SQLite
+	pgURL    string   // the database whose PostgreSQL CPU to report (--postgres's fresh one)
+	cpuLimit float64  // --instance-cpu: each instance's cores, 0 for no limit
 	password string
 	logPath  string
 	stop     func() error
@@ -53,6 +55,9 @@ func startServer(ctx context.Context, o options) (*server, error) {
 		}
 		return s, nil
 	}
+	if o.postgres != "" {
+		return startInstances(ctx, o)
+	}
 	dir := o.dataDir
 	cleanup := func() {}
 	if dir == "" {
@@ -67,7 +72,7 @@ func startServer(ctx context.Context, o options) (*server, error) {
 	if o.inProcess {
 		err = s.startInProcess(ctx, dir)
 	} else {
-		err = s.startProcess(o, dir)
+		err = s.startProcess(ctx, o, dir)
 	}
 	if err != nil {
 		cleanup()
@@ -78,22 +83,49 @@ func startServer(ctx context.Context, o options) (*server, error) {
 	return s, nil
 }
 
-// startProcess runs `herald serve` and reads its address from the ready line.
-func (s *server) startProcess(o options, dir string) error {
-	logFile, err := os.Create(s.logPath)
+// startProcess runs `herald serve` on SQLite in dir, in a CPU-limited
+// cgroup when --instance-cpu asks.
+func (s *server) startProcess(ctx context.Context, o options, dir string) error {
+	limit, err := newCPULimit(o.instanceCPU)
 	if err != nil {
 		return err
+	}
+	h, err := startHerald(ctx, o, dir, s.logPath, []string{"HERALD_ADMIN_PASSWORD=" + s.password}, limit.placer(0))
+	if err != nil {
+		limit.remove()
+		return err
+	}
+	s.url, s.pid, s.cpuLimit = h.url, h.pid, o.instanceCPU
+	s.stop = func() error { err := h.stop(); limit.remove(); return err }
+	return nil
+}
+
+// herald is one `herald serve` process we started.
+type herald struct {
+	url  string
+	pid  int
+	stop func() error // SIGTERM, then wait for it to exit
+}
+
+// startHerald runs `herald serve` on dir with env added, hands its pid to
+// place (nil: nowhere) and reads its address from the ready line.
+func startHerald(ctx context.Context, o options, dir, logPath string, env []string, place func(pid int) error) (*herald, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
 	}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, o.serveArgs...)
 	cmd := exec.Command(o.herald, args...)
 	// The sink is on 127.0.0.1, which the destination guard refuses unless admitted.
-	cmd.Env = append(os.Environ(), "HERALD_ADMIN_PASSWORD="+s.password, "HERALD_ALLOW_DESTINATIONS=127.0.0.1,::1")
+	cmd.Env = append(append(os.Environ(), "HERALD_ALLOW_DESTINATIONS=127.0.0.1,::1"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return err
+		logFile.Close()
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return err
+		logFile.Close()
+		return nil, err
 	}
 	exited := make(chan error, 1)
 	ready := make(chan string, 1)
@@ -114,16 +146,27 @@ func (s *server) startProcess(o options, dir string) error {
 		exited <- cmd.Wait()
 		logFile.Close()
 	}()
-	select {
-	case s.url = <-ready:
-	case err := <-exited:
-		return fmt.Errorf("herald serve exited before it was ready (%v); see %s", err, s.logPath)
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		return fmt.Errorf("herald serve not ready within a minute; see %s", s.logPath)
+	kill := func() { cmd.Process.Kill(); <-exited }
+	if place != nil {
+		// Placed before it is ready, so that its start-up counts against the limit too.
+		if err := place(cmd.Process.Pid); err != nil {
+			kill()
+			return nil, err
+		}
 	}
-	s.pid = cmd.Process.Pid
-	s.stop = func() error {
+	h := &herald{pid: cmd.Process.Pid}
+	select {
+	case h.url = <-ready:
+	case err := <-exited:
+		return nil, fmt.Errorf("herald serve exited before it was ready (%v); see %s", err, logPath)
+	case <-ctx.Done():
+		kill()
+		return nil, ctx.Err()
+	case <-time.After(time.Minute):
+		kill()
+		return nil, fmt.Errorf("herald serve not ready within a minute; see %s", logPath)
+	}
+	h.stop = func() error {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case err := <-exited:
@@ -133,7 +176,7 @@ func (s *server) startProcess(o options, dir string) error {
 			return <-exited
 		}
 	}
-	return nil
+	return h, nil
 }
 
 // startInProcess runs the service in this process, as `herald serve` does.
@@ -204,12 +247,29 @@ func processCPU(pid int) (time.Duration, bool) {
 	return time.Duration(utime+stime) * time.Second / ticks, true
 }
 
-// memory reads the server's resident set now and at its peak, in MiB.
+// memory reads the server's resident set now and at its peak, in MiB,
+// summed over the instances when we started several.
 func (s *server) memory() (rss, peak float64, ok bool) {
 	if s.pid == 0 {
 		return 0, 0, false
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid))
+	pids := s.pids
+	if len(pids) == 0 {
+		pids = []int{s.pid}
+	}
+	for _, pid := range pids {
+		r, p, ok := processMemory(pid)
+		if !ok {
+			return 0, 0, false
+		}
+		rss, peak = rss+r, peak+p
+	}
+	return rss, peak, true
+}
+
+// processMemory reads process pid's resident set now and at its peak, in MiB.
+func processMemory(pid int) (rss, peak float64, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0, false
 	}

@@ -151,13 +151,15 @@ func (h *handoff) scanInserted(rows *sql.Rows, taken map[int64]*Claimed) error {
 
 // insertNotifications writes a job event's notifications (notificationRows)
 // in one INSERT per insertRows: a statement per row cost a round trip per
-// notification inside the transaction.
+// notification inside the transaction. Only when a notifier has several
+// reserved rows does it write one a statement, to tell their ids apart.
 func (s *Store) insertNotifications(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification, h *handoff) error {
+	per := insertRows
 	if h != nil && repeats(news, h.reserved) {
-		return s.insertEach(ctx, tx, j, news, h, s.now().UTC().Truncate(time.Microsecond))
+		per = 1
 	}
-	for lo := 0; lo < len(news); lo += insertRows {
-		hi := min(lo+insertRows, len(news))
+	for lo := 0; lo < len(news); lo += per {
+		hi := min(lo+per, len(news))
 		var part *handoff
 		if h != nil {
 			part = &handoff{taking: h.taking, reserved: h.reserved[lo:hi], notifiers: h.notifiers}
@@ -194,31 +196,4 @@ func repeats(news []herald.NewNotification, reserved []bool) bool {
 		}
 	}
 	return false
-}
-
-// insertEach writes the notifications a statement each, which tells every
-// reserved row's id whatever the notifiers.
-func (s *Store) insertEach(ctx context.Context, tx querier, j *herald.Job, news []herald.NewNotification, h *handoff, now time.Time) error {
-	leased := s.q(`INSERT INTO notifications (notifier, notification_type, status, recipients, subject, body, job_kind, job_id, event, due_at, created, modified, lease_owner, attempts)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	at := micros(now)
-	for i, n := range news {
-		var owner any
-		due, attempts := at, 0
-		if h.reserved[i] {
-			owner, due, attempts = h.owner, micros(now.Add(h.lease)), 1
-		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, leased, n.Notifier, n.Type, n.Recipients, n.Subject, n.Body, string(j.Kind), j.ID, n.Trigger, due, at, at, owner, attempts).Scan(&id); err != nil {
-			return err
-		}
-		if h.reserved[i] {
-			h.claimed = append(h.claimed, &Claimed{Notification: &herald.Notification{
-				Object:   herald.Object{ID: id, Created: now, Modified: now},
-				Notifier: n.Notifier, NotificationType: n.Type, Status: herald.NotificationPending, Recipients: n.Recipients,
-				Subject: n.Subject, Body: n.Body, JobKind: j.Kind, JobID: j.ID, Trigger: n.Trigger, Attempts: 1,
-			}, Via: h.notifiers[n.Notifier], JobStarted: j.Started, JobFinished: j.Finished})
-		}
-	}
-	return nil
 }

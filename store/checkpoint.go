@@ -18,12 +18,13 @@ import (
 // That alone lets the WAL grow without end under sustained writes: SQLite
 // starts a WAL over only from a write that begins with every frame copied,
 // and the writer always commits more first. So after each background
-// checkpoint the writer finishes it (settle), once its callers have their
-// results: it copies the few frames written since, waits a moment for the
-// readers to leave the WAL, and truncates it.
+// checkpoint of a WAL past settleAt the writer finishes it (settle), once
+// its callers have their results: it copies the few frames written since,
+// waits a moment for the readers to leave the WAL, and truncates it.
 const (
 	checkpointEvery = 100 * time.Millisecond
 	walLimit        = 8 << 20
+	settleAt        = 4 << 20
 	settleWait      = "2" // ms the writer waits for readers to leave the WAL
 )
 
@@ -69,13 +70,18 @@ func (w *writer) signalCommit() {
 	}
 }
 
-// settle finishes a background checkpoint on the writer's connection.
+// settle finishes a background checkpoint on the writer's connection, once
+// the WAL holds settleAt or more: as seldom as SQLite's own automatic
+// checkpoint (1,000 pages), since each syncs the database file.
 func (w *writer) settle() {
-	if w.copied.CompareAndSwap(true, false) {
+	if !w.copied.CompareAndSwap(true, false) {
+		return
+	}
+	if fi, err := os.Stat(w.walPath); err == nil && fi.Size() >= settleAt {
 		bg := context.Background()
 		w.conn.ExecContext(bg, "PRAGMA busy_timeout = "+settleWait)
 		w.conn.ExecContext(bg, "PRAGMA wal_checkpoint(TRUNCATE)")
 		w.conn.ExecContext(bg, "PRAGMA busy_timeout = "+busyTimeout)
-		w.settled <- struct{}{}
 	}
+	w.settled <- struct{}{}
 }

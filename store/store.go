@@ -123,6 +123,7 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.r = s.rdb
 	if s.dialect == SQLite {
 		// SQLite gives the -wal and -shm files the database's mode; make sure.
 		path, _ := SQLitePath(dbURL)
@@ -130,10 +131,6 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 			s.Close()
 			return nil, err
 		}
-	}
-	s.r = s.rdb
-	if s.dialect == SQLite {
-		path, _ := SQLitePath(dbURL)
 		w, err := newWriter(ctx, s.db, path+"-wal")
 		if err != nil {
 			s.Close()

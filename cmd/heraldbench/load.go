@@ -147,11 +147,11 @@ func runLoad(ctx context.Context, o options, srv *server, clients []*api, sk *si
 		percentile(lat, 50).Round(time.Microsecond), percentile(lat, 95).Round(time.Microsecond),
 		percentile(lat, 99).Round(time.Microsecond), percentile(lat, 100).Round(time.Microsecond), early)
 	if rss, peak, ok := srv.memory(); ok {
-		fmt.Printf("server memory%s: RSS %.1f MiB now, peak (VmHWM) %.1f MiB\n", srv.sumNote(), rss, peak)
+		fmt.Printf("server memory%s: RSS %.1f MiB now, peak (VmHWM) %.1f MiB\n", srv.note(false), rss, peak)
 	}
 	if cpuOK && delivered > 0 {
 		used := cpu1 - cpu0
-		fmt.Printf("server CPU%s: %s over %s (%.0f%% of one core), %s per notification\n", srv.cpuNote(), used.Round(10*time.Millisecond),
+		fmt.Printf("server CPU%s: %s over %s (%.0f%% of one core), %s per notification\n", srv.note(true), used.Round(10*time.Millisecond),
 			span.Round(time.Millisecond), 100*used.Seconds()/span.Seconds(), (used / time.Duration(delivered)).Round(time.Microsecond))
 		if pg != nil {
 			if pgUsed, err := pg.used(ctx); err == nil {
@@ -227,21 +227,14 @@ func plainLoop(ctx context.Context, sk *sink, c, n int) (yardstick, error) {
 	return y, nil
 }
 
-// sumNote says when a figure is summed over several instances we started.
-func (s *server) sumNote() string {
-	if s.pid == 0 || len(s.pids) < 2 {
-		return ""
-	}
-	return fmt.Sprintf(" (sum over %d instances)", len(s.pids))
-}
-
-// cpuNote says over how many instances server CPU sums, and their limit.
-func (s *server) cpuNote() string {
+// note says when a figure is summed over several instances and, with
+// limit, each instance's CPU limit.
+func (s *server) note(limit bool) string {
 	var notes []string
 	if len(s.pids) > 1 {
 		notes = append(notes, fmt.Sprintf("sum over %d instances", len(s.pids)))
 	}
-	if s.cpuLimit > 0 {
+	if limit && s.cpuLimit > 0 {
 		notes = append(notes, fmt.Sprintf("each instance limited to %g cores", s.cpuLimit))
 	}
 	if len(notes) == 0 {

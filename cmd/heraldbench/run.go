@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,7 +59,11 @@ func run(ctx context.Context, o options) error {
 	}
 	pids := fmt.Sprint(srv.pid)
 	if len(srv.pids) > 0 {
-		pids = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(srv.pids)), ","), "[]")
+		ps := make([]string, len(srv.pids))
+		for i, p := range srv.pids {
+			ps[i] = strconv.Itoa(p)
+		}
+		pids = strings.Join(ps, ",")
 	}
 	fmt.Printf("herald %s (pid %s), sink %s\n", strings.Join(append([]string{srv.url}, srv.urls[min(1, len(srv.urls)):]...), ","), pids, sk.url)
 	switch {

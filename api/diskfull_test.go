@@ -12,7 +12,7 @@ import (
 
 // A database that cannot grow (SQLite's max_page_count: the real
 // SQLITE_FULL a full disk gives) makes writes answer 503 saying so, and
-// /readyz not ready, until a write succeeds again.
+// /readyz not ready, until its probe write succeeds again.
 func TestFullDatabaseAnswers503(t *testing.T) {
 	t.Parallel()
 	s := heraldtest.Start(t, heraldtest.Options{})

@@ -46,12 +46,11 @@ func cannotWriteReason(err error) string {
 
 // wrote turns a write that failed for want of space or I/O into a herald
 // EUNAVAILABLE error (503, retry later) and remembers it for the readiness
-// check; a write that succeeded clears it.
+// check. Only CheckWritable's probe forgets it: a write that succeeded
+// may have needed no room (a claim that found nothing), which says nothing
+// of the disk.
 func (s *Store) wrote(err error) error {
 	if err == nil {
-		if s.cannotWrite.Load() {
-			s.cannotWrite.Store(false)
-		}
 		return nil
 	}
 	reason := cannotWriteReason(err)
@@ -76,13 +75,17 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	}
 	b := make([]byte, probeSize/2)
 	rand.Read(b) // incompressible, in case the file system compresses
-	return s.tx(ctx, func(tx querier) error {
+	err := s.tx(ctx, func(tx querier) error {
 		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO settings (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"), hex.EncodeToString(b)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q("DELETE FROM settings WHERE key = 'write_probe'"))
 		return err
 	})
+	if err == nil {
+		s.cannotWrite.Store(false)
+	}
+	return err
 }
 
 // LimitSQLitePages caps the SQLite database at n pages (PRAGMA

@@ -23,7 +23,7 @@ func TestCannotWriteMapsPostgresDiskErrors(t *testing.T) {
 		if s.cannotWrite.Load() != want {
 			t.Errorf("SQLSTATE %s: cannotWrite %v", code, s.cannotWrite.Load())
 		}
-		s.wrote(nil)
+		s.cannotWrite.Store(false) // as CheckWritable's probe does
 	}
 	if err := s.wrote(errors.New("other")); herald.ErrorCode(err) != herald.EINTERNAL {
 		t.Errorf("a plain error became %v", err)

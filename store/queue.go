@@ -264,18 +264,12 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 			}
 			args = append(args, o.ID, o.Owner, o.Status, o.Error, o.Sent, strings.Join(o.Delivered, "\n"), micros(o.At), nullMicros(o.RetryAt), due)
 		}
-		// The attempt log, the circuit breakers and the rows canceled in
-		// flight first, in one transaction for the batch: once a row's
-		// result is written, its attempt is in the log, and a crash
-		// between the two only logs an attempt whose row is tried again.
+		// The attempt log and the circuit breakers first, in one
+		// transaction for the batch: once a row's result is written, its
+		// attempt is in the log, and a crash between the two only logs an
+		// attempt whose row is tried again.
 		closed := false
 		err := s.tx(ctx, func(tx querier) error {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE notifications n SET notifications_sent = n.notifications_sent + v.sent,
-				delivered = v.delivered, last_attempt_at = v.at, lease_owner = NULL, modified = v.at
-				FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
-				WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'canceled'`), args...); err != nil {
-				return err
-			}
 			if err := s.insertAttempts(ctx, tx, outcomes); err != nil {
 				return err
 			}
@@ -285,10 +279,21 @@ func (s *Store) Finish(ctx context.Context, outcomes []Outcome) error {
 		})
 		retried = retried || closed
 		if err == nil {
-			_, err = s.lax.ExecContext(ctx, s.q(`UPDATE notifications n SET status = v.status, error = v.error, notifications_sent = n.notifications_sent + v.sent,
-				delivered = v.delivered, last_attempt_at = v.at, next_attempt_at = v.retry, due_at = v.due, lease_owner = NULL, modified = v.at
+			// Then the rows. One canceled in flight stays canceled but
+			// records what the attempt reached. Naming both statuses also
+			// keeps the pending rows' partial indexes out of the plan:
+			// with "status = 'pending'" the planner took the whole backlog
+			// from one of them and hashed it against the batch, a cost
+			// growing with the backlog (8.6 ms a batch at 7,000 pending,
+			// auto_explain), where the primary key finds each row.
+			_, err = s.lax.ExecContext(ctx, s.q(`UPDATE notifications n SET notifications_sent = n.notifications_sent + v.sent,
+				delivered = v.delivered, last_attempt_at = v.at, lease_owner = NULL, modified = v.at,
+				status = CASE n.status WHEN 'pending' THEN v.status ELSE n.status END,
+				error = CASE n.status WHEN 'pending' THEN v.error ELSE n.error END,
+				next_attempt_at = CASE n.status WHEN 'pending' THEN v.retry ELSE n.next_attempt_at END,
+				due_at = CASE n.status WHEN 'pending' THEN v.due ELSE n.due_at END
 				FROM (VALUES `+b.String()+`) AS v(id, owner, status, error, sent, delivered, at, retry, due)
-				WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status = 'pending'`), args...)
+				WHERE n.id = v.id AND n.lease_owner = v.owner AND n.status IN ('pending', 'canceled')`), args...)
 			err = s.wrote(err)
 		}
 		if err == nil && retried {

@@ -522,7 +522,10 @@ func TestSteeringPermissions(t *testing.T) {
 }
 
 func TestCancelInFlightFinishesLoggedAndStaysCanceled(t *testing.T) {
-	t.Parallel()
+	onEachDatabase(t, testCancelInFlight)
+}
+
+func testCancelInFlight(t *testing.T, db string) {
 	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
@@ -530,7 +533,7 @@ func TestCancelInFlightFinishesLoggedAndStaysCanceled(t *testing.T) {
 		io.WriteString(w, "took my time")
 	}))
 	t.Cleanup(rc.Close)
-	e := start(t, heraldtest.Options{})
+	e := start(t, heraldtest.Options{DatabaseURL: db})
 	hook := heraldtest.ID(e.Must(http.StatusCreated, "POST", "/api/v1/notifiers/", map[string]any{"name": "slow", "organization": e.org,
 		"notification_type": "webhook", "notification_configuration": map[string]any{"url": rc.URL}}))
 	n := e.notify(hook)

@@ -180,6 +180,10 @@ func (s *Store) DeleteNotifier(ctx context.Context, id int64) error {
 		if pending > 0 {
 			return herald.Errorf(herald.ECONFLICT, "Notifier %d has %d notifications still being delivered; delete it once they are done.", id, pending)
 		}
+		// Its notifications have no foreign key on PostgreSQL (migration 00031).
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM notifications WHERE notifier = ?"), id); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, s.q("DELETE FROM notifiers WHERE id = ?"), id)
 		return err
 	})

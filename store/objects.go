@@ -264,6 +264,11 @@ func (s *Store) DeleteObject(ctx context.Context, t *herald.ObjectType, id int64
 			if pending > 0 {
 				return herald.Errorf(herald.ECONFLICT, "Organization %d has notifiers with %d notifications still being delivered.", id, pending)
 			}
+			// Its notifiers go by their foreign key; their notifications
+			// have none on PostgreSQL (migration 00031).
+			if _, err := tx.ExecContext(ctx, s.q("DELETE FROM notifications WHERE notifier IN (SELECT id FROM notifiers WHERE organization = ?)"), id); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM "+t.Collection+" WHERE id = ?"), id); err != nil {
 			return err

@@ -319,10 +319,13 @@ func TestUpdateJobWritesNotifications(t *testing.T) {
 		// notification that cannot be written undoes the status change.
 		j2 := f.launch(t, st)
 		bad := func(*herald.Job, herald.Trigger, []*herald.Notifier) []herald.NewNotification {
-			return []herald.NewNotification{{Notifier: f.notifier, Type: "webhook", Trigger: "started"}, {Notifier: 99999, Type: "webhook", Trigger: "started"}}
+			// The second is refused by SQLite's foreign key on the notifier,
+			// and by PostgreSQL (which has none, migration 00031) for the
+			// NUL byte, which its text cannot hold.
+			return []herald.NewNotification{{Notifier: f.notifier, Type: "webhook", Trigger: "started"}, {Notifier: 99999, Type: "webhook", Subject: "\x00", Trigger: "started"}}
 		}
 		if _, err := updateJob(ctx, st, herald.KindJob, j2.ID, herald.JobUpdate{Status: herald.StatusRunning}, bad); err == nil {
-			t.Fatal("a notification for a missing notifier was written")
+			t.Fatal("a notification that cannot be stored was written")
 		}
 		if j2, _ = st.GetJob(ctx, herald.KindJob, j2.ID); j2.Status != herald.StatusPending {
 			t.Fatalf("status %q after a failed transaction, want pending", j2.Status)
@@ -588,5 +591,83 @@ func TestListenWakesOtherInstances(t *testing.T) {
 		case <-time.After(30 * time.Second): // a deadline against hanging, not a speed check
 			t.Fatalf("%s through store A did not wake store B", w.name)
 		}
+	}
+}
+
+// deliveredJob runs a job of f whose two notifications are delivered.
+func deliveredJob(t *testing.T, st *store.Store, f fixture) *herald.Job {
+	t.Helper()
+	ctx := context.Background()
+	j := queue(t, st, f, 2)
+	claimed, err := st.Claim(ctx, "A", 10, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d (%v), want 2", len(claimed), err)
+	}
+	var done []store.Outcome
+	for _, c := range claimed {
+		done = append(done, store.Outcome{ID: c.ID, Owner: "A", Status: herald.NotificationSuccessful, Sent: 1, At: time.Now()})
+	}
+	if err := st.Finish(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// A notifier's notifications go with it, and with its organization, though
+// on PostgreSQL no foreign key removes them (migration 00031).
+func TestDeletingANotifierTakesItsNotifications(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		j := deliveredJob(t, st, f)
+		if err := st.DeleteNotifier(ctx, f.notifier); err != nil {
+			t.Fatal(err)
+		}
+		if left := notificationsOf(t, st, j.ID); len(left) != 0 {
+			t.Fatalf("%d notifications of the deleted notifier left", len(left))
+		}
+
+		n, err := st.CreateNotifier(ctx, &herald.Notifier{Name: "second", Organization: &f.org, Type: "webhook", Config: map[string]any{"url": "http://127.0.0.1:9/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Attach(ctx, herald.Attachment{ObjectType: "job_template", ObjectID: f.template, Trigger: herald.TriggerStarted, Notifier: n.ID}); err != nil {
+			t.Fatal(err)
+		}
+		f.notifier = n.ID
+		j = deliveredJob(t, st, f)
+		if err := st.DeleteObject(ctx, objType("organization"), f.org, true); err != nil {
+			t.Fatal(err)
+		}
+		if left := notificationsOf(t, st, j.ID); len(left) != 0 {
+			t.Fatalf("%d notifications of the deleted organization's notifier left", len(left))
+		}
+	})
+}
+
+// A status change that read a notifier just before it was deleted writes a
+// notification that no foreign key refuses on PostgreSQL: its claim says the
+// notifier is gone, for the engine to fail it, and it is not left pending.
+func TestClaimOfANotificationWhoseNotifierIsGone(t *testing.T) {
+	t.Parallel()
+	url := heraldtest.PostgresURL(t)
+	st := open(t, url)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now().UnixMicro()
+	if _, err := db.Exec(`INSERT INTO notifications (notifier, notification_type, status, event, due_at, created, modified)
+		VALUES (9999, 'webhook', 'pending', 'started', $1, $1, $1)`, now); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := st.Claim(context.Background(), "A", 10, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claimed %d (%v), want the orphan", len(claimed), err)
+	}
+	if claimed[0].Via != nil {
+		t.Fatalf("claimed through %+v, want no notifier", claimed[0].Via)
 	}
 }

@@ -86,15 +86,19 @@ type freshDB struct {
 // createDatabase makes heraldbench_<random hex> on the server at serverURL.
 func createDatabase(ctx context.Context, serverURL string) (*freshDB, error) {
 	u, err := url.Parse(serverURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return nil, fmt.Errorf("--postgres wants a URL such as postgres://user@host:5432/postgres")
+	host := u.Host
+	if host == "" { // a Unix socket: postgres://user@/postgres?host=/var/run/postgresql
+		host = u.Query().Get("host")
+	}
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || host == "" {
+		return nil, fmt.Errorf("--postgres wants a URL such as postgres://user@host:5432/postgres or postgres://user@/postgres?host=/var/run/postgresql")
 	}
 	admin, err := sql.Open("pgx", serverURL)
 	if err != nil {
 		return nil, err
 	}
 	admin.SetMaxOpenConns(1)
-	d := &freshDB{name: "heraldbench_" + randomText(6), host: u.Host, admin: admin}
+	d := &freshDB{name: "heraldbench_" + randomText(6), host: host, admin: admin}
 	// The name is ours and hex, so it needs no quoting.
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+d.name); err != nil {
 		admin.Close()

@@ -80,3 +80,26 @@ func TestPostgresInstances(t *testing.T) {
 		t.Errorf("database %s still exists after the run", m[1])
 	}
 }
+
+// --postgres takes PostgreSQL's Unix socket too, and refuses a URL that
+// names no server.
+func TestFreshDatabaseOverUnixSocket(t *testing.T) {
+	const dir = "/var/run/postgresql"
+	if _, err := os.Stat(filepath.Join(dir, ".s.PGSQL.5432")); err != nil {
+		t.Skipf("no PostgreSQL socket (Debian's place for it): %v", err)
+	}
+	ctx := context.Background()
+	d, err := createDatabase(ctx, "postgres://postgres@/postgres?host="+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.host != dir || !strings.Contains(d.url, "/"+d.name+"?host=") {
+		t.Errorf("database %s on %q at %s, want it on the socket", d.name, d.host, d.url)
+	}
+	if err := d.drop(); err != nil {
+		t.Error(err)
+	}
+	if _, err := createDatabase(ctx, "postgres://postgres@/postgres"); err == nil || !strings.Contains(err.Error(), "--postgres wants a URL") {
+		t.Errorf("a URL without a server: %v, want the usage", err)
+	}
+}

@@ -647,8 +647,8 @@ func TestDeletingANotifierTakesItsNotifications(t *testing.T) {
 }
 
 // A status change that read a notifier just before it was deleted writes a
-// notification that no foreign key refuses on PostgreSQL: its claim says the
-// notifier is gone, for the engine to fail it, and it is not left pending.
+// notification that no foreign key refuses on PostgreSQL: it is claimed all
+// the same, with no notifier, for the engine to fail it.
 func TestClaimOfANotificationWhoseNotifierIsGone(t *testing.T) {
 	t.Parallel()
 	url := heraldtest.PostgresURL(t)

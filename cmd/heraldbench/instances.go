@@ -85,13 +85,17 @@ type freshDB struct {
 
 // createDatabase makes heraldbench_<random hex> on the server at serverURL.
 func createDatabase(ctx context.Context, serverURL string) (*freshDB, error) {
+	usage := fmt.Errorf("--postgres wants a URL such as postgres://user@host:5432/postgres or postgres://user@/postgres?host=/var/run/postgresql")
 	u, err := url.Parse(serverURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, usage
+	}
 	host := u.Host
 	if host == "" { // a Unix socket: postgres://user@/postgres?host=/var/run/postgresql
 		host = u.Query().Get("host")
 	}
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || host == "" {
-		return nil, fmt.Errorf("--postgres wants a URL such as postgres://user@host:5432/postgres or postgres://user@/postgres?host=/var/run/postgresql")
+	if host == "" {
+		return nil, usage
 	}
 	admin, err := sql.Open("pgx", serverURL)
 	if err != nil {

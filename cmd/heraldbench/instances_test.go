@@ -82,7 +82,7 @@ func TestPostgresInstances(t *testing.T) {
 }
 
 // --postgres takes PostgreSQL's Unix socket too, and refuses a URL that
-// names no server.
+// names no server or does not parse.
 func TestFreshDatabaseOverUnixSocket(t *testing.T) {
 	const dir = "/var/run/postgresql"
 	if _, err := os.Stat(filepath.Join(dir, ".s.PGSQL.5432")); err != nil {
@@ -99,7 +99,9 @@ func TestFreshDatabaseOverUnixSocket(t *testing.T) {
 	if err := d.drop(); err != nil {
 		t.Error(err)
 	}
-	if _, err := createDatabase(ctx, "postgres://postgres@/postgres"); err == nil || !strings.Contains(err.Error(), "--postgres wants a URL") {
-		t.Errorf("a URL without a server: %v, want the usage", err)
+	for _, bad := range []string{"postgres://postgres@/postgres", "postgres://[::1"} {
+		if _, err := createDatabase(ctx, bad); err == nil || !strings.Contains(err.Error(), "--postgres wants a URL") {
+			t.Errorf("%s: %v, want the usage", bad, err)
+		}
 	}
 }

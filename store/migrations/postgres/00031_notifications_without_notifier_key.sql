@@ -2,7 +2,7 @@
 -- A notification's foreign key on its notifier made every inserted row lock
 -- the notifier's row (FOR KEY SHARE) until its status change committed: a
 -- row every concurrent status change locked, one WAL record a row, and a
--- multixact once two held it. Without it PostgreSQL spends 12-18 % less CPU
+-- multixact once two held it. Without it PostgreSQL spends 10-18 % less CPU
 -- a notification (heraldbench, ten notifiers a job). Deleting a notifier or
 -- its organization deletes its notifications in the same transaction
 -- instead (store.DeleteNotifier, store.DeleteObject); a notification a
